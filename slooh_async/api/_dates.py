@@ -37,9 +37,11 @@ def parse_display_date(text: str | None) -> tuple[int, int, int] | None:
         parts = (int(match[2]), int(match[3]), int(match[1]))
     elif match := _SLASHED.match(text):
         parts = (int(match[1]), int(match[2]), int(match[3]))
-    if parts is None or parts[0] is None:
+    if parts is None:
         return None
     month, day, year = parts
+    if month is None:
+        return None
     try:
         datetime(year, month, day)
     except ValueError:

@@ -1,0 +1,142 @@
+"""What every command shares: global options, settings loading, consoles, errors to exit codes.
+
+Kept free of heavy imports (httpx, pydantic...) so ``slooh --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .config import LoadedSettings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+log = logging.getLogger("slooh_async.cli")
+
+
+@dataclass
+class GlobalState:
+    """Options given before the command (``slooh --config X --debug download``)."""
+
+    config_path: Path | None = None
+    verbose: bool = False
+    debug: bool = False
+    quiet: bool = False
+    json_output: bool = False
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+STATE = GlobalState()
+
+
+def stderr_console() -> Console:
+    """The console for progress, messages and errors (stdout stays clean for data)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def stdout_console() -> Console:
+    """The console for tables and results."""
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """One red line on stderr and the exit code; a traceback only with ``--debug``."""
+    from ._redact import redact
+
+    stderr_console().print(f"[bold red]error:[/] {redact(message)}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    """A yellow warning line on stderr (not shown with --quiet or --json)."""
+    if not STATE.quiet and not STATE.json_output:
+        stderr_console().print(f"[yellow]warning:[/] {message}", soft_wrap=True)
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn the SloohError tree into exit codes; Ctrl-C into 130."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from ._exceptions import ConfigError, SloohError
+
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except ConfigError as exc:
+            if STATE.debug:
+                raise
+            for problem in exc.problems[:-1]:
+                stderr_console().print(f"[bold red]error:[/] {problem}", soft_wrap=True)
+            fail(exc.problems[-1] if exc.problems else str(exc), exc.exit_code)
+        except SloohError as exc:
+            if STATE.debug:
+                raise
+            fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            stderr_console().print("[yellow]interrupted[/]")
+            raise typer.Exit(130) from None
+        except OSError as exc:
+            if STATE.debug:
+                raise
+            where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+            fail(f"cannot use{where}: {exc.strerror or exc}", 5)
+
+    return wrapper
+
+
+def load(overrides: Mapping[str, Any] | None = None, *, require_login: bool = False) -> LoadedSettings:
+    """Settings from every source; warnings for unknown keys go to stderr."""
+    from .config import load_settings
+
+    merged = {**STATE.overrides, **(overrides or {})}
+    loaded = load_settings(STATE.config_path, overrides=merged)
+    for message in loaded.warnings:
+        warn(message)
+    if require_login and not (loaded.settings.slooh.username and loaded.settings.slooh.password):
+        from ._exceptions import ConfigError
+
+        raise ConfigError(
+            "no Slooh credentials: run `slooh configure`, or set SLOOH_USERNAME and "
+            f"SLOOH_PASSWORD, or add slooh.username/slooh.password to {loaded.config_path}"
+        )
+    return loaded
+
+
+def print_json(data: Any) -> None:
+    """One JSON document on stdout."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def setup_logging() -> None:
+    """Console logging by verbosity, a rotating log file, secrets redacted everywhere."""
+    from ._logging import configure_logging
+
+    if STATE.debug:
+        level = logging.DEBUG
+    elif STATE.verbose:
+        level = logging.INFO
+    elif STATE.quiet or STATE.json_output:
+        level = logging.ERROR
+    else:
+        level = logging.WARNING
+    configure_logging(level)

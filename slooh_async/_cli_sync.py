@@ -1,0 +1,323 @@
+"""Commands that download: ``download``, ``mission``, ``retry`` and ``demo``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ._cli_common import (
+    STATE,
+    fail,
+    handle_errors,
+    load,
+    print_json,
+    setup_logging,
+    stderr_console,
+    stdout_console,
+)
+
+if TYPE_CHECKING:
+    from .pipeline import RunSummary
+    from .planning import DownloadRequest
+    from .progress import ProgressSink
+
+
+class FormatChoice(str, Enum):
+    """File formats the --format filter knows."""
+
+    fits = "fits"
+    png = "png"
+    jpeg = "jpeg"
+    jpg = "jpg"
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print only a JSON summary on stdout.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the summary.")]
+DestOpt = Annotated[
+    Path | None, typer.Option("--dest", "-d", help="Library folder (folders.base_path).", file_okay=False)
+]
+ThreadsOpt = Annotated[
+    int | None, typer.Option("--threads", "-t", min=1, max=64, help="Parallel downloads.")
+]
+RateOpt = Annotated[
+    int | None, typer.Option("--rate-limit", min=0, help="API requests per minute (0 = no limit).")
+]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", "-n", help="Show what would be downloaded and where; change nothing.")
+]
+NoFitsOpt = Annotated[bool, typer.Option("--no-fits", help="Skip the FITS files of missions.")]
+
+
+def _overrides(dest: Path | None, threads: int | None, rate_limit: int | None) -> dict[str, Any]:
+    return {
+        "folders.base_path": str(dest) if dest else None,
+        "download.threads": threads,
+        "download.rate_limit": rate_limit,
+    }
+
+
+@handle_errors
+def download(
+    telescope: Annotated[str | None, typer.Option(help="Only this telescope (substring, e.g. 'Chile').")] = None,
+    object_: Annotated[
+        str | None, typer.Option("--object", help="Only this object: a title substring or a designation (M42, NGC 7000).")
+    ] = None,
+    format_: Annotated[FormatChoice | None, typer.Option("--format", help="Only this file format.")] = None,
+    since: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Only pictures observed on or after this date.")
+    ] = None,
+    until: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Only pictures observed on or before this date.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Download at most N files.")] = None,
+    start: Annotated[int, typer.Option(min=1, help="Start at this photo roll position (1 = newest).")] = 1,
+    dry_run: DryRunOpt = False,
+    full_scan: Annotated[bool, typer.Option("--full-scan", help="List everything, not only what is new.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Ignore the tracker and download everything again.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    no_fits: NoFitsOpt = False,
+    fits_only: Annotated[bool, typer.Option("--fits-only", help="Only the FITS files of missions.")] = False,
+    dest: DestOpt = None,
+    threads: ThreadsOpt = None,
+    rate_limit: RateOpt = None,
+    json_: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Download new pictures and their missions' FITS files (incremental sync).
+
+    Example: [bold]slooh download --telescope "Chile Two" --since 2026-01-01[/]
+    """
+    from .planning import DownloadRequest
+
+    if no_fits and fits_only:
+        fail("--no-fits and --fits-only cannot be used together", 2)
+    if since and until and since > until:
+        fail(f"--since {since.date()} is after --until {until.date()}", 2)
+    if all_ and not dry_run and not yes:
+        _confirm_all()
+    request = DownloadRequest(
+        telescope=telescope, object=object_, format=format_.value if format_ else None,
+        since=since.date() if since else None, until=until.date() if until else None,
+        limit=limit, start=start, dry_run=dry_run, full_scan=full_scan, redownload_all=all_,
+        fits="without" if no_fits else "only" if fits_only else "with",
+    )
+    _finish(_execute(request, "download", json_, quiet, _overrides(dest, threads, rate_limit)), json_)
+
+
+@handle_errors
+def mission(
+    mission_id: Annotated[int, typer.Argument(min=1, help="The mission id (scheduledMissionId).")],
+    dry_run: DryRunOpt = False,
+    no_fits: NoFitsOpt = False,
+    dest: DestOpt = None,
+    threads: ThreadsOpt = None,
+    json_: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Download one mission's pictures and FITS files.
+
+    Example: [bold]slooh mission 3996220[/]
+    """
+    from .planning import DownloadRequest
+
+    request = DownloadRequest(
+        mission_id=mission_id, dry_run=dry_run, fits="without" if no_fits else "with"
+    )
+    _finish(_execute(request, "mission", json_, quiet, _overrides(dest, threads, None)), json_)
+
+
+@handle_errors
+def retry(
+    dest: DestOpt = None,
+    threads: ThreadsOpt = None,
+    json_: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Download again every file that failed before, and report what still fails.
+
+    Example: [bold]slooh retry[/]
+    """
+    from .planning import DownloadRequest
+    from .tracker import Tracker
+
+    loaded = load(_overrides(dest, threads, None), require_login=True)
+    settings = loaded.settings
+    if not settings.tracker_path.exists():
+        fail(f"no tracker at {settings.tracker_path}: nothing was downloaded yet", 2)
+    with Tracker.open(settings.tracker_path, base_path=settings.folders.base_path, lock=False) as tracker:
+        failed = frozenset(record.key for record in tracker.failed())
+    if not failed:
+        if json_:
+            print_json({"failed_before": 0, "downloaded": 0, "failed": 0, "still_failing": []})
+        else:
+            stdout_console().print("Nothing to retry: no failed files.")
+        return
+    if not json_ and not quiet:
+        stderr_console().print(f"Retrying {len(failed)} failed file(s)...")
+    request = DownloadRequest(only_keys=failed)
+    summary = _execute(request, "retry", json_, quiet, _overrides(dest, threads, None))
+    missing = len(failed) - summary.downloaded - summary.failed - summary.skipped_existing
+    if not json_ and missing > 0:
+        stderr_console().print(f"[yellow]{missing} failed file(s) are no longer listed by Slooh.[/]")
+    _finish(summary, json_, extra={"failed_before": len(failed),
+                                   "still_failing": [f["key"] for f in summary.failures]})
+
+
+def _confirm_all() -> None:
+    if not sys.stdin.isatty():
+        fail("--all downloads everything again; add --yes to confirm (no terminal to ask on)", 2)
+    if not typer.confirm("Download every picture again, ignoring the tracker?", default=False):
+        raise typer.Exit(1)
+
+
+def _execute(
+    request: DownloadRequest,
+    command: str,
+    json_: bool,
+    quiet: bool,
+    overrides: dict[str, Any],
+    *,
+    summary_title: str | None = None,
+) -> RunSummary:
+    import anyio
+
+    from .runner import RunOptions, run_download
+
+    STATE.json_output, STATE.quiet = json_, quiet
+    setup_logging()
+    settings = load(overrides, require_login=True).settings
+    progress = _progress(settings.download.threads, json_ or quiet)
+    options = RunOptions(command=command, handle_signals=True)
+    with _open_tracker(settings, request.dry_run) as tracker:
+        summary = anyio.run(
+            lambda: run_download(settings, tracker, request, progress=progress, options=options)
+        )
+    if request.dry_run and not json_:
+        _print_plan(summary, settings.folders.base_path)
+    return summary
+
+
+def _open_tracker(settings: Any, dry_run: bool) -> Any:
+    """The library's tracker; a dry run on a new library uses a throwaway one (writes nothing)."""
+    import tempfile
+    from contextlib import contextmanager
+
+    from .tracker import Tracker
+
+    @contextmanager
+    def opened() -> Any:
+        path = settings.tracker_path
+        base = settings.folders.base_path
+        if dry_run and not path.exists():
+            with tempfile.TemporaryDirectory(prefix="slooh-dry-run-") as tmp:
+                with Tracker.open(Path(tmp) / "tracker.sqlite3", base_path=base, lock=False) as tracker:
+                    yield tracker
+            return
+        with Tracker.open(path, base_path=base, lock=not dry_run) as tracker:
+            yield tracker
+
+    return opened()
+
+
+def _progress(threads: int, silent: bool) -> ProgressSink:
+    from .progress import LogProgress, NullProgress, RichProgress
+
+    if silent:
+        return NullProgress()
+    console = stderr_console()
+    if console.is_terminal:
+        return RichProgress(console, threads)
+    return LogProgress()
+
+
+def _finish(summary: RunSummary, json_: bool, *, extra: dict[str, Any] | None = None) -> None:
+    """Print the summary; exit 130 interrupted, the error's code, 1 if files failed, else 0."""
+    from ._exceptions import SloohError
+
+    if json_:
+        print_json({**summary.to_json(), **(extra or {})})
+    else:
+        _print_summary(summary)
+    fatal = summary.fatal
+    if summary.interrupted:
+        raise typer.Exit(130)
+    if isinstance(fatal, SloohError):
+        if json_:
+            raise typer.Exit(fatal.exit_code)
+        fail(str(fatal), fatal.exit_code)
+    if fatal is not None:
+        raise fatal
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+def _print_summary(summary: RunSummary) -> None:
+    from rich.table import Table
+
+    from .progress import human_bytes
+
+    table = Table(title="Dry run: nothing was downloaded" if summary.dry_run else "Summary",
+                  show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    rows = [
+        ("Listed (matching)", summary.total_available),
+        ("Already downloaded", summary.already_downloaded),
+        ("Already on disk", summary.skipped_existing),
+        ("Queued", summary.queued),
+        ("Downloaded", summary.downloaded),
+        ("Failed", summary.failed),
+        ("Bytes", human_bytes(summary.total_bytes)),
+        ("Time", f"{summary.elapsed_seconds:.1f} s"),
+    ]
+    for label, value in rows:
+        table.add_row(label, f"[red]{value}[/]" if label == "Failed" and summary.failed else str(value))
+    if summary.interrupted:
+        table.add_row("Interrupted", "[yellow]yes: run `slooh download` again to finish[/]")
+    stdout_console().print(table)
+
+
+def _print_plan(summary: RunSummary, base: Path) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Would download {len(summary.planned)} file(s) into {base}")
+    table.add_column("File")
+    table.add_column("Destination (relative)")
+    table.add_column("Note")
+    for job in summary.planned[:500]:
+        try:
+            where = str(job.dest.relative_to(base))
+        except ValueError:
+            where = str(job.dest)
+        note = "replace" if job.overwrite else ("resume" if job.resume and job.dest.with_name(
+            job.dest.name + ".part").exists() else "")
+        table.add_row(job.picture.filename, where, note)
+    if len(summary.planned) > 500:
+        table.caption = f"... and {len(summary.planned) - 500} more"
+    stdout_console().print(table)
+
+
+@handle_errors
+def demo(
+    dest: Annotated[Path, typer.Option("--dest", "-d", help="Where to put the demo library.", file_okay=False)] = Path(
+        "slooh-demo"
+    ),
+    pictures: Annotated[int, typer.Option(min=1, max=5000, help="Pictures in the fake catalog.")] = 60,
+    seed: Annotated[int, typer.Option(help="Catalog seed (same seed, same catalog).")] = 1,
+    json_: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Download the bundled fake Slooh server's catalog into ./slooh-demo (no network).
+
+    Example: [bold]slooh demo --dest /tmp/demo[/]
+    """
+    from ._demo import run_demo
+
+    summary = run_demo(dest, pictures=pictures, seed=seed, json_=json_, quiet=quiet,
+                       execute=_execute)
+    _finish(summary, json_)

@@ -1,0 +1,498 @@
+"""SloohClient: the only code that speaks to the Slooh web API.
+
+One ``httpx.AsyncClient`` (transport injectable), one shared :class:`RateLimiter`, retries on
+named failures only, and single-flight re-login when the session ends, loudly (401) or
+silently (an empty answer in the middle of a scan).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+import anyio
+import httpx
+
+from .._exceptions import (
+    AccountError,
+    AuthenticationError,
+    ServiceError,
+    ServiceUnavailableError,
+    SessionExpiredError,
+)
+from .._ratelimit import RateLimiter
+from .._redact import redact, register_secret
+from .._retry import RetryPolicy, is_retryable_status, parse_retry_after
+from .._version import __version__
+from ..config import DEFAULT_BASE_URL, DEFAULT_PRODUCT_ID
+from ._models import (
+    Envelope,
+    GravityStatus,
+    LoginResult,
+    Mission,
+    MissionFits,
+    MissionsPage,
+    Picture,
+    PicturesPage,
+)
+from ._pagination import PageCursor
+
+if TYPE_CHECKING:
+    from ..config import Settings
+
+__all__ = ["PageCallback", "SloohClient"]
+
+PageT = TypeVar("PageT", PicturesPage, MissionsPage)
+
+log = logging.getLogger("slooh_async.api")
+
+#: (what is being listed, page number, pages expected or None)
+PageCallback = Callable[[str, int, int | None], None]
+
+_ACCOUNT_CODES = {
+    402: "the service asks for credentials again",
+    403: "the service forbids this for your account",
+    418: "your Slooh account has expired",
+    419: "this needs a Slooh membership",
+    420: "this needs a higher Slooh membership",
+    421: "your Slooh account has expired",
+}
+
+
+@dataclass(frozen=True, repr=False)
+class _Credentials:
+    at: str
+    cid: str
+    token: str
+    session_token: str
+    generation: int
+    logged_in_at: float
+
+    def __repr__(self) -> str:
+        return f"<credentials generation={self.generation}>"
+
+
+class SloohClient:
+    """Async client of the Slooh web API (``async with SloohClient(...) as client``)."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        username: str | None = None,
+        password: str | None = None,
+        product_id: str = DEFAULT_PRODUCT_ID,
+        locale: str = "en",
+        timeout: float = 300.0,
+        rate_limit: int = 30,
+        retry: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.username = username
+        self._password = password
+        self.product_id = product_id
+        self.locale = locale
+        self.retry = retry or RetryPolicy()
+        self.limiter = limiter or RateLimiter(rate_limit)
+        self._timeout = httpx.Timeout(timeout, connect=min(timeout, 30.0))
+        self._transport = transport
+        self._http: httpx.AsyncClient | None = None
+        self._creds: _Credentials | None = None
+        self._generation = 0
+        self._login_lock = anyio.Lock()
+        self.calls: Counter[str] = Counter()
+        self.last_latency: float | None = None
+        self.account: LoginResult | None = None
+        register_secret(password)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> SloohClient:
+        """A client configured from :class:`~slooh_async.config.Settings`."""
+        slooh, download = settings.slooh, settings.download
+        kwargs.setdefault(
+            "retry", RetryPolicy(max_retries=download.max_retries, base_delay=download.retry_delay)
+        )
+        kwargs.setdefault("rate_limit", download.rate_limit)
+        return cls(
+            base_url=slooh.base_url,
+            username=slooh.username,
+            password=slooh.password.get_secret_value() if slooh.password else None,
+            product_id=slooh.product_id,
+            locale=slooh.locale,
+            timeout=download.timeout,
+            **kwargs,
+        )
+
+    def __repr__(self) -> str:
+        return f"SloohClient(base_url={self.base_url!r}, username={self.username!r})"
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def __aenter__(self) -> Self:
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            transport=self._transport,
+            timeout=self._timeout,
+            headers={"User-Agent": f"slooh-async/{__version__}", "Accept": "application/json"},
+            follow_redirects=True,
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections."""
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    @property
+    def logged_in(self) -> bool:
+        """True once a login succeeded."""
+        return self._creds is not None
+
+    # ------------------------------------------------------------------ authentication
+
+    async def get_session_token(self) -> str:
+        """A fresh site session token (also kept as the ``_sloohsstkn`` cookie)."""
+        data = await self._checked("/api/app/generateSessionToken", {})
+        token = data.get("sloohSessionToken") or data.get("sloohSiteSessionToken")
+        if not token:
+            raise ServiceError("the service gave no session token")
+        token = str(token)
+        register_secret(token)
+        self._client().cookies.set("_sloohsstkn", token)
+        return token
+
+    async def login(self, username: str | None = None, password: str | None = None) -> LoginResult:
+        """Log in; raises :class:`AuthenticationError` with the service's own message."""
+        if username is not None:
+            self.username = username
+        if password is not None:
+            self._password = password
+            register_secret(password)
+        async with self._login_lock:
+            return await self._login()
+
+    async def _login(self) -> LoginResult:
+        if not self.username or not self._password:
+            raise AuthenticationError(
+                "no Slooh username or password: run `slooh configure` or set "
+                "SLOOH_USERNAME and SLOOH_PASSWORD"
+            )
+        session_token = await self.get_session_token()
+        body = {
+            **self._common(),
+            "sloohSiteSessionToken": session_token,
+            "sloohSessionToken": session_token,
+            "username": self.username,
+            "passwd": self._password,
+        }
+        _, data = await self._send("/api/users/login", body)
+        result = LoginResult.model_validate(data)
+        envelope = Envelope.model_validate(data)
+        if result.login_error or envelope.api_error or not result.at or not result.token:
+            reason = result.error_msg or envelope.error_msg or "the service refused the login"
+            raise AuthenticationError(f"login failed for {self.username!r}: {redact(reason)}")
+        register_secret(result.at, result.cid, result.token)
+        self._generation += 1
+        self._creds = _Credentials(
+            at=result.at,
+            cid=result.cid or "",
+            token=result.token,
+            session_token=session_token,
+            generation=self._generation,
+            logged_in_at=time.monotonic(),
+        )
+        self.account = result
+        log.info("logged in as %s", self.username)
+        return result
+
+    async def _relogin(self, generation: int) -> None:
+        """Log in again unless another caller already did since ``generation``."""
+        async with self._login_lock:
+            if self._creds is not None and self._creds.generation != generation:
+                return
+            log.info("session ended; logging in again")
+            self._creds = None
+            await self._login()
+
+    async def _ensure_login(self) -> _Credentials:
+        if self._creds is None:
+            async with self._login_lock:
+                if self._creds is None:
+                    await self._login()
+        assert self._creds is not None
+        return self._creds
+
+    # ------------------------------------------------------------------ endpoints (one page)
+
+    async def get_user_gravity_status(self) -> GravityStatus:
+        """The account's display name, tier and points."""
+        data = await self._call("/api/newdashboard/getUserGravityStatus", {})
+        return GravityStatus.model_validate(data)
+
+    async def get_missions(self, first: int = 1, max_count: int = 50) -> MissionsPage:
+        """One page of missions (``firstMissionNumber`` is 1-based)."""
+        fields = {"firstMissionNumber": first, "maxMissionCount": max_count, "pagingMode": "api"}
+        return MissionsPage.model_validate(await self._call("/api/images/getMissionImages", fields))
+
+    async def get_pictures(
+        self, first: int = 1, max_count: int = 50, mission_id: int = 0
+    ) -> PicturesPage:
+        """One page of pictures: the photoRoll (newest first), or one mission's pictures."""
+        fields = {
+            "firstImageNumber": first,
+            "maxImageCount": max_count,
+            "viewType": "missions" if mission_id else "photoRoll",
+            "scheduledMissionId": mission_id,
+            "pagingMode": "api",
+        }
+        return PicturesPage.model_validate(await self._call("/api/images/getMyPictures", fields))
+
+    async def get_mission_fits(self, mission_id: int) -> MissionFits:
+        """The FITS groups of a mission; an empty answer is double-checked against expiry."""
+        generation = self._creds.generation if self._creds else 0
+        fits = await self._fits(mission_id)
+        if not any(group.entries for group in fits.groups) and await self._session_looks_dead():
+            await self._relogin(generation)
+            fits = await self._fits(mission_id)
+        return fits
+
+    async def _fits(self, mission_id: int) -> MissionFits:
+        data = await self._call("/api/images/getMissionFITS", {"scheduledMissionId": mission_id})
+        return MissionFits.model_validate(data)
+
+    async def _session_looks_dead(self) -> bool:
+        """An empty answer may be a silent expiry: ask for one picture to tell."""
+        page = await self.get_pictures(1, 1)
+        return not page.pictures and not page.total_count
+
+    # ------------------------------------------------------------------ scans (async generators)
+
+    async def iter_picture_pages(
+        self,
+        batch_size: int = 50,
+        mission_id: int = 0,
+        start: int = 1,
+        *,
+        on_page: PageCallback | None = None,
+    ) -> AsyncIterator[list[Picture]]:
+        """Pages of pictures from position ``start``, newest first, each picture exactly once.
+
+        Every picture carries its 1-based ``position`` in the listing.
+        """
+        cursor = PageCursor(start=start, batch_size=batch_size)
+        while not cursor.done:
+            page = await self._scan_page(
+                cursor, lambda: self.get_pictures(cursor.first, batch_size, mission_id)
+            )
+            cursor.advance(len(page.pictures), page.total_count)
+            if on_page:
+                on_page("pictures", cursor.pages, cursor.pages_expected)
+            fresh = [
+                picture.model_copy(update={"position": cursor.position_of(offset)})
+                for offset, picture in enumerate(page.pictures)
+                if cursor.first_seen(picture.key)
+            ]
+            if fresh:
+                yield fresh
+
+    async def iter_pictures(
+        self,
+        batch_size: int = 50,
+        mission_id: int = 0,
+        start: int = 1,
+        *,
+        on_page: PageCallback | None = None,
+    ) -> AsyncIterator[Picture]:
+        """Every picture from position ``start``, newest first, each exactly once."""
+        async for page in self.iter_picture_pages(batch_size, mission_id, start, on_page=on_page):
+            for picture in page:
+                yield picture
+
+    async def iter_missions(
+        self, batch_size: int = 50, *, on_page: PageCallback | None = None
+    ) -> AsyncIterator[Mission]:
+        """Every mission, each exactly once."""
+        cursor = PageCursor(start=1, batch_size=batch_size)
+        while not cursor.done:
+            page = await self._scan_page(cursor, lambda: self.get_missions(cursor.first, batch_size))
+            cursor.advance(len(page.missions), page.total_count)
+            if on_page:
+                on_page("missions", cursor.pages, cursor.pages_expected)
+            for mission in page.missions:
+                if cursor.first_seen(str(mission.mission_id or mission.title)):
+                    yield mission
+
+    async def iter_mission_fits(
+        self, mission_id: int, parent: Picture | None = None
+    ) -> AsyncIterator[Picture]:
+        """The FITS frames of a mission as pictures (title, telescope, time from ``parent``)."""
+        parent = parent or Picture.model_validate({"scheduledMissionId": mission_id})
+        seen: set[str] = set()
+        for group in (await self.get_mission_fits(mission_id)).groups:
+            for entry in group.entries:
+                if not entry.url:
+                    continue
+                frame = parent.fits_frame(entry, group.name or None)
+                if frame.key not in seen:
+                    seen.add(frame.key)
+                    yield frame
+
+    async def _scan_page(
+        self, cursor: PageCursor, fetch: Callable[[], Awaitable[PageT]]
+    ) -> PageT:
+        """Fetch one page; an unexpected empty answer is a silent expiry: re-login once."""
+        generation = self._creds.generation if self._creds else 0
+        page = await fetch()
+        if not cursor.looks_expired(_items(page), page.total_count, self._session_age()):
+            return page
+        log.info("empty page %d in the middle of a scan: the session may have ended", cursor.pages + 1)
+        await self._relogin(generation)
+        page = await fetch()
+        if cursor.looks_expired(_items(page), page.total_count, 0.0) and not page.total_count:
+            raise SessionExpiredError("the session ended and logging in again did not restore it")
+        return page
+
+    def _session_age(self) -> float:
+        return time.monotonic() - self._creds.logged_in_at if self._creds else 0.0
+
+    # ------------------------------------------------------------------ transport
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            raise RuntimeError("use SloohClient inside `async with`")
+        return self._http
+
+    def _common(self) -> dict[str, Any]:
+        return {"productId": self.product_id, "locale": self.locale}
+
+    def _authenticated(self, creds: _Credentials, fields: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **self._common(),
+            "at": creds.at,
+            "cid": creds.cid,
+            "token": creds.token,
+            "sloohSiteSessionToken": creds.session_token,
+            "sloohSessionToken": creds.session_token,
+            **fields,
+        }
+
+    async def _call(self, path: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """An authenticated call; a session error triggers one re-login and one repeat."""
+        relogged = False
+        while True:
+            creds = await self._ensure_login()
+            status, data = await self._send(path, self._authenticated(creds, fields))
+            envelope = Envelope.model_validate(data)
+            if status == 401 or envelope.status_code == 401:
+                if relogged:
+                    raise SessionExpiredError(
+                        f"{path}: the session ended and logging in again did not restore it",
+                        status_code=401,
+                    )
+                await self._relogin(creds.generation)
+                relogged = True
+                continue
+            _raise_for_envelope(path, status, envelope)
+            return data
+
+    async def _checked(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        status, data = await self._send(path, body)
+        _raise_for_envelope(path, status, Envelope.model_validate(data))
+        return data
+
+    async def _send(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """POST with retries on transport errors, timeouts, 408/429/5xx; returns JSON."""
+        attempt = 0
+        while True:
+            await self.limiter.acquire()
+            self.calls[path] += 1
+            started = time.monotonic()
+            retry_after: float | None = None
+            failure: str | None
+            try:
+                response = await self._client().post(path, json=body)
+            except httpx.TransportError as exc:
+                reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                failure = f"cannot reach {self.base_url}: {redact(reason)}"
+            else:
+                self.last_latency = time.monotonic() - started
+                log.debug("POST %s -> %d in %.2fs", path, response.status_code, self.last_latency)
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                failure = self._transient_failure(path, response)
+                if failure is None:
+                    return response.status_code, _json_object(path, response)
+            if attempt >= self.retry.max_retries:
+                raise ServiceUnavailableError(f"{failure} (gave up after {attempt + 1} tries)")
+            wait = self.retry.delay(attempt, retry_after)
+            if retry_after is not None:
+                self.limiter.pause(wait)
+            log.info("%s; retrying in %.1fs", failure, wait)
+            await anyio.sleep(wait)
+            attempt += 1
+
+    def _transient_failure(self, path: str, response: httpx.Response) -> str | None:
+        """A description when the answer is worth retrying, else ``None``."""
+        if is_retryable_status(response.status_code):
+            return f"{path}: HTTP {response.status_code}"
+        if response.status_code == 200:
+            try:
+                data = response.json()
+            except ValueError:
+                return f"{path}: the answer was not JSON"
+            if isinstance(data, dict):
+                envelope = Envelope.model_validate(data)
+                code = envelope.status_code
+                if envelope.api_error and code is not None and is_retryable_status(code):
+                    return f"{path}: service error {code}"
+        return None
+
+
+def _items(page: PicturesPage | MissionsPage) -> int:
+    return len(page.pictures) if isinstance(page, PicturesPage) else len(page.missions)
+
+
+def _json_object(path: str, response: httpx.Response) -> dict[str, Any]:
+    if response.status_code == 401:
+        try:
+            data = response.json()
+        except ValueError:
+            data = {}
+        return data if isinstance(data, dict) else {}
+    if response.status_code >= 400:
+        raise ServiceError(f"{path}: HTTP {response.status_code}", status_code=response.status_code)
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise ServiceError(f"{path}: the answer was not JSON") from exc
+    if not isinstance(data, dict):
+        raise ServiceError(f"{path}: the answer was not a JSON object")
+    return data
+
+
+def _raise_for_envelope(path: str, status: int, envelope: Envelope) -> None:
+    code = envelope.status_code
+    message = redact(envelope.error_msg.strip())
+    if code in _ACCOUNT_CODES:
+        text = f"{_ACCOUNT_CODES[code]}" + (f": {message}" if message else "")
+        if code == 402:
+            raise AuthenticationError(text)
+        raise AccountError(text, status_code=code)
+    if envelope.api_error:
+        detail = message or f"error {envelope.error_code or code or 'unknown'}"
+        raise ServiceError(f"{path}: the service answered an error: {detail}", status_code=code)

@@ -1,0 +1,77 @@
+"""The ``slooh`` command: a Typer app whose commands are sync and call ``anyio.run``.
+
+Exit codes: 0 ok, 1 some files failed, 2 usage or configuration error, 3 authentication
+failed, 4 service unreachable or kept failing, 5 local disk error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import _cli_config, _cli_library, _cli_sync
+from ._cli_common import STATE, setup_logging
+from ._version import __version__
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="slooh",
+    help="Download every image you took on the Slooh telescopes, organized, verified, in sync.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"slooh-async {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global(
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Config file (default: $SLOOH_CONFIG or the user config folder).",
+                     dir_okay=False),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say more.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Everything, tracebacks included.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Global options go before the command: ``slooh --config my.json download``."""
+    STATE.config_path = config
+    STATE.verbose = verbose
+    STATE.debug = debug
+    setup_logging()
+
+
+app.command("download")(_cli_sync.download)
+app.command("mission")(_cli_sync.mission)
+app.command("retry")(_cli_sync.retry)
+app.command("test")(_cli_config.test)
+app.command("configure")(_cli_config.configure)
+app.add_typer(_cli_config.config_app, name="config")
+app.command("stats")(_cli_library.stats)
+app.command("verify")(_cli_library.verify)
+app.command("import-tracker")(_cli_library.import_tracker)
+app.command("export")(_cli_library.export)
+app.command("reorganize")(_cli_library.reorganize)
+app.command("demo")(_cli_sync.demo)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

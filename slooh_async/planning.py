@@ -1,0 +1,274 @@
+"""From listed pictures to download jobs: filters, tracker checks, destinations, clashes.
+
+``Planner.plan`` is synchronous (tracker queries, ``stat`` calls, pure path rules) and the
+pipeline runs it in a worker thread once per page, so the event loop never waits on the disk.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from .api import Picture
+from .config import DownloadSettings
+from .organizer import FileOrganizer, object_name, unique_path
+from .storage import part_path
+from .tracker import ImageRecord, ImageRow, Tracker
+
+__all__ = ["DownloadJob", "DownloadRequest", "PagePlan", "Planner", "Skip"]
+
+log = logging.getLogger("slooh_async.planning")
+
+FitsMode = Literal["with", "without", "only"]
+#: last_error prefix `slooh verify --fix` leaves: the file on disk is bad, replace it
+VERIFY_MARK = "verify:"
+
+
+@dataclass(frozen=True)
+class DownloadRequest:
+    """What the user asked for: filters and modes of one run."""
+
+    telescope: str | None = None
+    object: str | None = None
+    format: str | None = None
+    since: date | None = None
+    until: date | None = None
+    limit: int | None = None
+    start: int = 1
+    dry_run: bool = False
+    full_scan: bool = False
+    redownload_all: bool = False
+    fits: FitsMode = "with"
+    mission_id: int | None = None
+    only_keys: frozenset[str] | None = None
+
+    @property
+    def filtered(self) -> bool:
+        """True when the run does not cover the whole library."""
+        return bool(
+            self.telescope or self.object or self.format or self.since or self.until
+            or self.limit or self.start > 1 or self.mission_id or self.only_keys is not None
+            or self.fits != "with"
+        )
+
+    def matches(self, picture: Picture) -> bool:
+        """Whether a listed picture (or FITS frame) passes the filters."""
+        if self.only_keys is not None and picture.key not in self.only_keys:
+            return False
+        if self.fits == "only" and picture.kind != "fits":
+            return False
+        if self.fits == "without" and picture.kind == "fits":
+            return False
+        if self.format and picture.format != _FORMATS.get(self.format.lower(), self.format.upper()):
+            return False
+        if self.telescope and self.telescope.casefold() not in picture.telescope.casefold():
+            return False
+        if self.object and not _object_matches(self.object, picture):
+            return False
+        return self._date_matches(picture)
+
+    def _date_matches(self, picture: Picture) -> bool:
+        if self.since is None and self.until is None:
+            return True
+        when = picture.observed_at
+        if when is None:
+            return False
+        day = when.date()
+        return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
+
+    def wants_fits_of(self, picture: Picture) -> bool:
+        """Whether the FITS frames of this picture's mission can pass the filters."""
+        if self.fits == "without" or (self.format and _FORMATS.get(self.format.lower()) != "FITS"):
+            return False
+        if self.telescope and self.telescope.casefold() not in picture.telescope.casefold():
+            return False
+        if self.object and not _object_matches(self.object, picture):
+            return False
+        return self._date_matches(picture)
+
+    def older_than_since(self, picture: Picture) -> bool:
+        """True when the picture is dated before ``since`` (the photoRoll is newest first)."""
+        when = picture.observed_at
+        return self.since is not None and when is not None and when.date() < self.since
+
+
+_FORMATS = {"fits": "FITS", "fit": "FITS", "png": "PNG", "jpeg": "JPEG", "jpg": "JPEG"}
+
+
+def _object_matches(query: str, picture: Picture) -> bool:
+    wanted = query.casefold().strip()
+    if wanted in picture.title.casefold():
+        return True
+    designation = object_name(query, unknown="")
+    if designation:
+        return designation.casefold() == picture.object_name.casefold()
+    squeezed = wanted.replace(" ", "")
+    return bool(squeezed) and squeezed == picture.object_name.casefold().replace(" ", "")
+
+
+@dataclass(frozen=True)
+class DownloadJob:
+    """One file to fetch: the picture, where it goes, and how to treat what is there."""
+
+    picture: Picture
+    dest: Path
+    resume: bool = True
+    overwrite: bool = False
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A listed file that is not downloaded, and why."""
+
+    picture: Picture
+    reason: Literal["tracked", "exists"]
+    path: Path | None = None
+
+
+@dataclass
+class PagePlan:
+    """The outcome of planning one page."""
+
+    jobs: list[DownloadJob] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
+    matched: int = 0
+    all_done: bool = True
+
+
+@dataclass
+class Planner:
+    """Decides, for each listed picture, whether and where to download it."""
+
+    tracker: Tracker
+    organizer: FileOrganizer
+    settings: DownloadSettings
+    request: DownloadRequest
+    session_id: int | None = None
+    claimed: dict[Path, str] = field(default_factory=dict)
+    planned_keys: set[str] = field(default_factory=set)
+
+    def plan(self, pictures: Sequence[Picture]) -> PagePlan:
+        """Plan one page: skip what is tracked or on disk, place the rest, mark it pending."""
+        records = self.tracker.records([p.key for p in pictures])
+        plan = PagePlan()
+        plan.all_done = all(
+            (rec := records.get(p.key)) is not None and rec.status == "done" for p in pictures
+        )
+        exists_rows: list[ImageRow] = []
+        for picture in pictures:
+            if not self.request.matches(picture) or picture.key in self.planned_keys:
+                continue
+            plan.matched += 1
+            self.planned_keys.add(picture.key)
+            record = records.get(picture.key)
+            if self._tracked(record):
+                plan.skips.append(Skip(picture, "tracked", record.path if record else None))
+                continue
+            outcome = self._place(picture, record)
+            if isinstance(outcome, Skip):
+                plan.skips.append(outcome)
+                exists_rows.append(self._row(picture, "done", outcome.path))
+            else:
+                plan.jobs.append(outcome)
+        if not self.request.dry_run:
+            if exists_rows:
+                self.tracker.record_batch(exists_rows)
+            if plan.jobs:
+                self.tracker.mark_pending([self._row(j.picture, "pending", j.dest) for j in plan.jobs])
+        return plan
+
+    def final_path(self, job: DownloadJob) -> Path:
+        """Where the finished file goes: its destination, unless a stranger took it meanwhile."""
+        if job.overwrite or not job.dest.exists():
+            return job.dest
+        owner = self._owner(job.dest)
+        if owner == job.picture.key:
+            return job.dest
+        return unique_path(job.dest, lambda p: p.exists() or (p != job.dest and p in self.claimed))
+
+    def _tracked(self, record: ImageRecord | None) -> bool:
+        return (
+            record is not None
+            and record.status == "done"
+            and self.settings.check_tracker
+            and not self.request.redownload_all
+        )
+
+    def _place(self, picture: Picture, record: ImageRecord | None) -> DownloadJob | Skip:
+        wanted = self.organizer.get_destination_path(picture)
+        dest = wanted
+        if record and record.path and record.path != wanted:
+            if part_path(record.path).exists() or (
+                self.request.redownload_all and record.path.exists()
+            ):
+                dest = record.path  # resume where the earlier run left off
+        owner = self._owner(dest)
+        if dest in self.claimed or (owner not in (None, picture.key)):
+            return self._claim(picture, self._free(dest, picture.key), resume=False)
+        if not dest.exists():
+            return self._claim(picture, dest, resume=owner == picture.key)
+        if owner == picture.key:
+            return self._own_file(picture, record, dest)
+        return self._foreign_file(picture, dest)
+
+    def _own_file(self, picture: Picture, record: ImageRecord | None, dest: Path) -> DownloadJob | Skip:
+        """Our own file is at ``dest``: replace it when asked to, else adopt it."""
+        replace = self.request.redownload_all or (
+            record is not None
+            and (
+                (record.last_error or "").startswith(VERIFY_MARK)
+                or (record.size is not None and record.size != _size(dest))
+            )
+        )
+        if replace:
+            return self._claim(picture, dest, resume=False, overwrite=True)
+        # a file is only ever moved into place complete: a crash lost the tracker row, not bytes
+        self.claimed[dest] = picture.key
+        return Skip(picture, "exists", dest)
+
+    def _foreign_file(self, picture: Picture, dest: Path) -> DownloadJob | Skip:
+        """A file the tracker does not know is at ``dest``: ``handle_duplicates`` decides."""
+        policy = self.settings.handle_duplicates
+        if policy == "skip" and self.settings.skip_existing:
+            self.claimed[dest] = picture.key
+            return Skip(picture, "exists", dest)
+        if policy == "rename":
+            return self._claim(picture, self._free(dest, picture.key), resume=False)
+        return self._claim(picture, dest, resume=False, overwrite=True)
+
+    def _claim(
+        self, picture: Picture, dest: Path, *, resume: bool, overwrite: bool = False
+    ) -> DownloadJob:
+        self.claimed[dest] = picture.key
+        return DownloadJob(picture, dest, resume=resume, overwrite=overwrite)
+
+    def _owner(self, path: Path) -> str | None:
+        return self.tracker.path_owners([path]).get(path)
+
+    def _free(self, dest: Path, key: str) -> Path:
+        def taken(candidate: Path) -> bool:
+            return (
+                candidate in self.claimed
+                or candidate.exists()
+                or part_path(candidate).exists()
+                or self._owner(candidate) not in (None, key)
+            )
+
+        return unique_path(dest, taken)
+
+    def _row(self, picture: Picture, status: Literal["done", "pending"], path: Path | None) -> ImageRow:
+        size = _size(path) if status == "done" and path is not None else None
+        return ImageRow.from_picture(
+            picture, status=status, path=path, size=size, session_id=self.session_id
+        )
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None

@@ -1,0 +1,113 @@
+"""Assembles one run from settings: client, tracker session, planner, fetcher, pipeline.
+
+The CLI commands ``download``, ``mission``, ``retry`` and ``demo`` all end here, so they share
+one path from configuration to files on disk.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+import httpx
+from anyio import CancelScope, to_thread
+
+from ._ratelimit import RateLimiter
+from ._retry import RetryPolicy
+from .api import SloohClient
+from .config import Settings
+from .organizer import FileOrganizer
+from .pipeline import Pipeline, RunSummary
+from .planning import DownloadRequest, Planner
+from .progress import NullProgress, ProgressSink
+from .storage import Fetcher
+from .tracker import Tracker
+
+__all__ = ["RunOptions", "download_client", "run_download"]
+
+log = logging.getLogger("slooh_async.runner")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run, besides what to fetch: the command's name and its plumbing."""
+
+    command: str = "download"
+    handle_signals: bool = False
+    retry: RetryPolicy | None = None
+    api_transport: httpx.AsyncBaseTransport | None = None
+    download_transport: httpx.AsyncBaseTransport | None = None
+
+
+def download_client(
+    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The HTTP client of the image hosts: no cookies, no credentials, no compression."""
+    threads = settings.download.threads
+    return httpx.AsyncClient(
+        transport=transport,
+        timeout=httpx.Timeout(settings.download.timeout, connect=min(30.0, settings.download.timeout)),
+        limits=httpx.Limits(max_connections=threads * 2, max_keepalive_connections=threads * 2),
+        headers={"Accept-Encoding": "identity", "User-Agent": "slooh-async"},
+        follow_redirects=True,
+    )
+
+
+async def run_download(
+    settings: Settings,
+    tracker: Tracker,
+    request: DownloadRequest,
+    *,
+    progress: ProgressSink | None = None,
+    options: RunOptions | None = None,
+) -> RunSummary:
+    """One complete run; the tracker session ends completed, interrupted or failed."""
+    options = options or RunOptions()
+    download = settings.download
+    retry = options.retry or RetryPolicy(max_retries=download.max_retries, base_delay=download.retry_delay)
+    writes = not request.dry_run
+    incremental = not await to_thread.run_sync(tracker.needs_full_scan)
+    session_id = await to_thread.run_sync(tracker.start_session, options.command) if writes else None
+    if writes and options.command != "retry":
+        await to_thread.run_sync(tracker.set_needs_full_scan, True)
+    status: Literal["completed", "interrupted", "failed"] = "failed"
+    pipeline: Pipeline | None = None
+    try:
+        async with (
+            SloohClient.from_settings(settings, retry=retry, transport=options.api_transport) as client,
+            download_client(settings, options.download_transport) as http,
+        ):
+            planner = Planner(tracker, FileOrganizer(settings.folders), download, request, session_id)
+            fetcher = Fetcher(
+                http,
+                RateLimiter(download.download_rate_limit),
+                retry,
+                hash_algorithm=download.hash_algorithm,
+            )
+            pipeline = Pipeline(
+                client, tracker, planner, fetcher, request,
+                threads=download.threads, batch_size=download.batch_size,
+                queue_size=download.queue_bound, progress=progress or NullProgress(),
+                handle_signals=options.handle_signals, incremental=incremental,
+            )
+            summary = await pipeline.run()
+        if summary.interrupted:
+            status = "interrupted"
+        elif summary.fatal is None:
+            status = "completed"
+        synced = summary.complete_scan and status == "completed" and not request.filtered
+        if writes and synced:
+            await to_thread.run_sync(tracker.set_needs_full_scan, False)
+        return summary
+    finally:
+        if session_id is not None:
+            done = pipeline.summary if pipeline else RunSummary()
+            with CancelScope(shield=True):
+                await to_thread.run_sync(
+                    lambda: tracker.finish_session(
+                        session_id, status, downloaded=done.downloaded, failed=done.failed,
+                        skipped=done.already_downloaded + done.skipped_existing,
+                        bytes=done.total_bytes,
+                    )
+                )

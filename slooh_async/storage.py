@@ -1,0 +1,291 @@
+"""One file from URL to its place on disk, never half-written.
+
+Bytes stream into ``<dest>.part`` (resumed with ``Range`` when a part is there), the size is
+checked against ``Content-Length`` / ``Content-Range``, then ``os.replace`` moves the part into
+place and the file's mtime becomes the observation time. Writing and hashing a chunk is one
+trip to a worker thread, so the event loop never blocks on the disk.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import anyio
+import httpx
+
+from ._exceptions import DownloadError, StorageError
+from ._ratelimit import RateLimiter
+from ._retry import RetryPolicy, is_retryable_status, parse_retry_after
+
+__all__ = [
+    "CHUNK_SIZE",
+    "FetchResult",
+    "Fetcher",
+    "part_path",
+    "parse_content_range",
+]
+
+log = logging.getLogger("slooh_async.storage")
+
+CHUNK_SIZE = 256 * 1024
+#: attempts that moved the download forward do not count against max_retries, up to this many
+_MAX_PROGRESS_ATTEMPTS = 100
+_DISK_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EFBIG}
+_CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-(\d+)|\*)/(\d+|\*)", re.I)
+
+
+def part_path(dest: Path) -> Path:
+    """Where a download in progress lives: ``<dest>.part``."""
+    return dest.with_name(dest.name + ".part")
+
+
+def parse_content_range(value: str | None) -> tuple[int | None, int | None, int | None]:
+    """``(start, end, total)`` from ``bytes 100-199/1000`` or ``bytes */1000``."""
+    match = _CONTENT_RANGE.match(value.strip()) if value else None
+    if match is None:
+        return None, None, None
+    start = int(match[1]) if match[1] else None
+    end = int(match[2]) if match[2] else None
+    total = int(match[3]) if match[3] and match[3] != "*" else None
+    return start, end, total
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """A file that is in place: where, how big, its digest, and what it took."""
+
+    path: Path
+    size: int
+    hash: str | None
+    hash_algorithm: str | None
+    attempts: int
+    resumed_from: int
+
+
+class _Transient(Exception):
+    """An attempt failed in a way worth another try (after ``retry_after`` if given)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class _Restart(Exception):
+    """The part on disk cannot be continued: start again from byte 0 right away."""
+
+
+def _storage_error(exc: OSError, path: Path) -> StorageError:
+    reason = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is exceeded",
+        errno.EROFS: "the destination is read-only",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.EFBIG: "the file is too large for this filesystem",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+    return StorageError(f"cannot write {path}: {reason}")
+
+
+class _PartFile:
+    """The ``.part`` file of one download; every method runs in a worker thread."""
+
+    def __init__(self, dest: Path, algorithm: str | None) -> None:
+        self.dest = dest
+        self.part = part_path(dest)
+        self.algorithm = algorithm
+        self.hasher: Any = None
+        self.handle: BinaryIO | None = None
+        self.size = 0
+
+    def open(self, offset: int) -> None:
+        """Open for appending at ``offset`` (0 truncates); re-hash the bytes kept."""
+        self.close()
+        self.part.parent.mkdir(parents=True, exist_ok=True)
+        self.hasher = hashlib.new(self.algorithm) if self.algorithm else None
+        if offset <= 0:
+            self.handle = open(self.part, "wb")  # noqa: SIM115 - closed in close()
+            self.size = 0
+            return
+        self.handle = open(self.part, "r+b")  # noqa: SIM115
+        if self.hasher is not None:
+            while chunk := self.handle.read(1 << 20):
+                self.hasher.update(chunk)
+                if self.handle.tell() >= offset:
+                    break
+        self.handle.seek(offset)
+        self.handle.truncate()
+        self.size = offset
+
+    def existing_size(self) -> int:
+        try:
+            return self.part.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def write(self, chunk: bytes) -> None:
+        assert self.handle is not None
+        self.handle.write(chunk)
+        if self.hasher is not None:
+            self.hasher.update(chunk)
+        self.size += len(chunk)
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+    def discard(self) -> None:
+        self.close()
+        self.part.unlink(missing_ok=True)
+
+    def finalize(self, final: Path, mtime: datetime | None) -> None:
+        """Move the complete part into place and date it; ``final`` may differ from dest."""
+        self.close()
+        os.replace(self.part, final)
+        if mtime is not None:
+            stamp = mtime.timestamp()
+            try:
+                os.utime(final, (stamp, stamp))
+            except OSError as exc:  # a file we cannot date is still a good file
+                log.debug("cannot set mtime of %s: %s", final, exc)
+
+
+@dataclass
+class Fetcher:
+    """Downloads files with resume, verification, retries and a shared rate limit."""
+
+    http: httpx.AsyncClient
+    limiter: RateLimiter
+    retry: RetryPolicy
+    hash_algorithm: str | None = "sha256"
+    chunk_size: int = CHUNK_SIZE
+
+    async def fetch(
+        self,
+        url: str,
+        dest: Path,
+        *,
+        resume: bool = True,
+        mtime: datetime | None = None,
+        final: Callable[[], Path] | None = None,
+        on_progress: Callable[[int, int | None], None] | None = None,
+    ) -> FetchResult:
+        """Download ``url`` to ``dest`` (or to ``final()``, asked once the bytes are in)."""
+        part = _PartFile(dest, self.hash_algorithm)
+        failures = attempts = 0
+        resumed_from = await self._thread(part.existing_size) if resume else 0
+        if not resume:
+            await self._thread(part.discard)
+        try:
+            while True:
+                attempts += 1
+                before = await self._thread(part.existing_size)
+                try:
+                    await self._attempt(url, part, on_progress)
+                    break
+                except _Restart as exc:
+                    log.debug("%s: %s; starting again", dest.name, exc)
+                    await self._thread(part.discard)
+                    failures += 1
+                    if failures > self.retry.max_retries + 1:
+                        raise DownloadError(f"{url}: {exc}") from None
+                    continue
+                except _Transient as exc:
+                    progressed = await self._thread(part.existing_size) > before
+                    failures = 0 if progressed else failures + 1
+                    if failures > self.retry.max_retries or attempts >= _MAX_PROGRESS_ATTEMPTS:
+                        raise DownloadError(f"{exc} (gave up after {attempts} tries)") from None
+                    wait = self.retry.delay(max(0, failures - 1), exc.retry_after)
+                    if exc.retry_after is not None:
+                        self.limiter.pause(wait)
+                    log.info("%s: %s; retrying in %.1fs", dest.name, exc, wait)
+                    await anyio.sleep(wait)
+            target = await self._thread(final) if final else dest
+            await self._thread(part.finalize, target, mtime)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(part.close)
+        digest = part.hasher.hexdigest() if part.hasher is not None else None
+        return FetchResult(target, part.size, digest, self.hash_algorithm if digest else None,
+                           attempts, resumed_from)
+
+    async def _attempt(
+        self,
+        url: str,
+        part: _PartFile,
+        on_progress: Callable[[int, int | None], None] | None,
+    ) -> None:
+        offset = await self._thread(part.existing_size)
+        headers = {"Range": f"bytes={offset}-"} if offset > 0 else {}
+        await self.limiter.acquire()
+        try:
+            async with self.http.stream("GET", url, headers=headers) as response:
+                expected, has_body = await self._start(response, part, offset)
+                if on_progress:
+                    on_progress(part.size, expected)
+                if not has_body:
+                    return
+                async for chunk in response.aiter_raw(self.chunk_size):
+                    await self._thread(part.write, chunk)
+                    if on_progress:
+                        on_progress(part.size, expected)
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            await self._thread(part.close)
+            raise _Transient(f"{url}: {type(exc).__name__}: {exc or 'connection lost'}") from None
+        await self._thread(part.close)
+        if expected is not None and part.size != expected:
+            if part.size > expected:
+                raise _Restart(f"got {part.size} bytes, expected {expected}")
+            raise _Transient(f"{url}: got {part.size} of {expected} bytes")
+
+    async def _start(
+        self, response: httpx.Response, part: _PartFile, offset: int
+    ) -> tuple[int | None, bool]:
+        """Check the status and open the part: (expected final size, body to write?)."""
+        status = response.status_code
+        length = _int(response.headers.get("Content-Length"))
+        if status == 416:
+            _, _, total = parse_content_range(response.headers.get("Content-Range"))
+            if total is not None and total == offset:
+                await self._thread(part.open, offset)
+                return offset, False  # the part was already complete
+            raise _Restart(f"range {offset}- not satisfiable (size {total})")
+        if is_retryable_status(status):
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            raise _Transient(f"{response.url}: HTTP {status}", retry_after)
+        if status == 206:
+            start, _, total = parse_content_range(response.headers.get("Content-Range"))
+            if start != offset:
+                raise _Restart(f"asked for bytes {offset}-, got {start}-")
+            await self._thread(part.open, offset)
+            expected = total if total is not None else (offset + length if length is not None else None)
+            return expected, True
+        if status == 200:
+            await self._thread(part.open, 0)
+            return length, True
+        raise DownloadError(f"{response.url}: HTTP {status}")
+
+    async def _thread(self, func: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return await anyio.to_thread.run_sync(func, *args)
+        except OSError as exc:
+            where = Path(getattr(exc, "filename", None) or "?")
+            if exc.errno in _DISK_ERRORS:
+                raise _storage_error(exc, where) from exc
+            raise DownloadError(f"cannot write {where}: {exc.strerror or exc}") from exc
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,45 @@
+"""The tracker: the library's SQLite memory of every file, failure and session.
+
+``Tracker`` is synchronous (plain :mod:`sqlite3`); async code calls it through
+``anyio.to_thread``. See docs/tracker.md for the schema, the lock and the legacy import.
+"""
+
+from __future__ import annotations
+
+from ._export import EXPORT_COLUMNS, export_records
+from ._legacy import ImportReport, import_legacy, legacy_key
+from ._lock import lock_path_for
+from ._records import (
+    ImageRecord,
+    ImageRow,
+    ImageStatus,
+    SessionRecord,
+    SessionStatus,
+)
+from ._schema import SCHEMA_VERSION
+from ._sessions import LegacySession
+from ._stats import GroupCount, TrackerStats
+from ._tracker import Tracker
+from ._verify import VerifyProblem, check_file, verify_library
+
+__all__ = [
+    "EXPORT_COLUMNS",
+    "SCHEMA_VERSION",
+    "GroupCount",
+    "ImageRecord",
+    "ImageRow",
+    "ImageStatus",
+    "ImportReport",
+    "LegacySession",
+    "SessionRecord",
+    "SessionStatus",
+    "Tracker",
+    "TrackerStats",
+    "VerifyProblem",
+    "check_file",
+    "export_records",
+    "import_legacy",
+    "legacy_key",
+    "lock_path_for",
+    "verify_library",
+]

@@ -1,0 +1,106 @@
+"""``slooh verify``: is every tracked file still on disk, whole, and what it claims to be?"""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..organizer._filenames import format_of
+from ._formats import check_content
+from ._records import ImageRecord
+from ._tracker import Tracker
+
+__all__ = ["VerifyProblem", "check_file", "file_digest", "verify_library"]
+
+_CHUNK = 1024 * 1024
+#: Digest length (hex characters) -> algorithm, for hashes recorded without their algorithm.
+_ALGORITHM_BY_LENGTH = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyProblem:
+    """One thing wrong with one tracked file."""
+
+    key: str
+    path: Path | None
+    message: str
+
+
+def check_file(record: ImageRecord, *, check_hash: bool = True) -> list[str]:
+    """Problems with the file of ``record``; an empty list when it is fine.
+
+    Checks, cheapest first: a path is recorded, the file exists, is not empty, has the
+    recorded size, looks like its format (FITS header, PNG/JPEG markers), and, with
+    ``check_hash``, matches the recorded hash.
+    """
+    path = record.path
+    if path is None:
+        return ["no file path recorded"]
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return ["file is missing"]
+    except OSError as exc:
+        return [f"cannot read the file: {exc.strerror or exc}"]
+    if not stat.S_ISREG(info.st_mode):
+        return ["not a regular file"]
+    if info.st_size == 0:
+        return ["file is empty"]
+    problems: list[str] = []
+    if record.size is not None and info.st_size != record.size:
+        problems.append(f"size is {info.st_size} bytes, expected {record.size}")
+    try:
+        problems.extend(check_content(path, _format_of(record, path), info.st_size))
+        if check_hash and record.hash:
+            problems.extend(_check_hash(path, record.hash, record.hash_algorithm))
+    except OSError as exc:
+        problems.append(f"cannot read the file: {exc.strerror or exc}")
+    return problems
+
+
+def verify_library(
+    tracker: Tracker,
+    *,
+    check_hash: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> list[VerifyProblem]:
+    """Check every ``done`` record's file; ``progress`` gets the number checked so far."""
+    problems: list[VerifyProblem] = []
+    for checked, record in enumerate(tracker.iter_records("done"), start=1):
+        problems.extend(
+            VerifyProblem(record.key, record.path, message)
+            for message in check_file(record, check_hash=check_hash)
+        )
+        if progress is not None:
+            progress(checked)
+    return problems
+
+
+def file_digest(path: Path, algorithm: str) -> str:
+    """The hex digest of a file, read in 1 MiB chunks."""
+    digest = hashlib.new(algorithm)
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_hash(path: Path, expected: str, algorithm: str | None) -> list[str]:
+    expected = expected.strip().lower()
+    name = (algorithm or _ALGORITHM_BY_LENGTH.get(len(expected), "")).lower()
+    try:
+        actual = file_digest(path, name)
+    except ValueError:
+        return [f"cannot check the hash: unknown algorithm {name or '(none recorded)'!r}"]
+    if actual != expected:
+        return [f"{name} mismatch: expected {expected}, got {actual}"]
+    return []
+
+
+def _format_of(record: ImageRecord, path: Path) -> str:
+    """The record's format, or the one the file name suggests when none was recorded."""
+    known = record.format.upper()
+    return known if known in {"FITS", "PNG", "JPEG"} else format_of(path.suffix or ".")

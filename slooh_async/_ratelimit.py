@@ -18,8 +18,9 @@ from aiolimiter import AsyncLimiter
 
 __all__ = ["RateLimiter"]
 
-#: added to the window so jitter between our clock and the server's cannot squeeze N+1 in
-_WINDOW_MARGIN = 0.5
+#: the window is widened by this fraction (0.6 s a minute) so that jitter between our clock
+#: and the server's can never squeeze N+1 requests into one of its windows
+_WINDOW_MARGIN = 0.01
 
 
 class RateLimiter:
@@ -34,7 +35,7 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.per_minute = per_minute
-        self._window = window + _WINDOW_MARGIN
+        self._window = window * (1 + _WINDOW_MARGIN)
         self._clock = clock
         self._sent: deque[float] = deque()
         self._lock = anyio.Lock()

@@ -234,7 +234,7 @@ class Fetcher:
                     on_progress(part.size, expected)
                 if not has_body:
                     return
-                async for chunk in response.aiter_raw(self.chunk_size):
+                async for chunk in response.aiter_bytes(self.chunk_size):
                     await self._thread(part.write, chunk)
                     if on_progress:
                         on_progress(part.size, expected)
@@ -253,6 +253,8 @@ class Fetcher:
         """Check the status and open the part: (expected final size, body to write?)."""
         status = response.status_code
         length = _int(response.headers.get("Content-Length"))
+        if response.headers.get("Content-Encoding", "identity").lower() != "identity":
+            length = None  # the length of the encoded body says nothing about the file
         if status == 416:
             _, _, total = parse_content_range(response.headers.get("Content-Range"))
             if total is not None and total == offset:

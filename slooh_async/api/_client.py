@@ -364,7 +364,8 @@ class SloohClient:
         log.info("empty page %d in the middle of a scan: the session may have ended", cursor.pages + 1)
         await self._relogin(generation)
         page = await fetch()
-        if cursor.looks_expired(_items(page), page.total_count, 0.0) and not page.total_count:
+        # still empty: a count of "0" means the session is still dead; anything else is the end
+        if cursor.looks_expired(_items(page), page.total_count, 0.0) and page.total_count == 0:
             raise SessionExpiredError("the session ended and logging in again did not restore it")
         return page
 

@@ -1,0 +1,207 @@
+"""Fetcher: .part streaming, Range resume (206/200/416), verification, retries, disk errors."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from slooh_async._exceptions import DownloadError, StorageError
+from slooh_async._ratelimit import RateLimiter
+from slooh_async._retry import RetryPolicy
+from slooh_async.storage import Fetcher, parse_content_range, part_path
+
+pytestmark = pytest.mark.anyio
+
+BODY = bytes(range(256)) * 1000  # 256,000 bytes
+URL = "https://images.example/a/m42_20260121_011658_0_iycarr_l.png?rand=1.5"
+
+
+class Host:
+    """A download host with switchable Range support and faults."""
+
+    def __init__(self, body: bytes = BODY) -> None:
+        self.body = body
+        self.ranges = True
+        self.requests: list[httpx.Request] = []
+        self.faults: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        fault = self.faults.pop(0) if self.faults else None
+        if fault == "503":
+            return httpx.Response(503, headers={"Retry-After": "0"})
+        if fault == "404":
+            return httpx.Response(404)
+        start = 0
+        header = request.headers.get("range")
+        status, headers = 200, {"ETag": '"abc"', "Accept-Ranges": "bytes"}
+        if header and self.ranges:
+            start = int(header.removeprefix("bytes=").rstrip("-"))
+            if start >= len(self.body):
+                return httpx.Response(416, headers={"Content-Range": f"bytes */{len(self.body)}"})
+            status = 206
+            headers["Content-Range"] = f"bytes {start}-{len(self.body) - 1}/{len(self.body)}"
+        payload = self.body[start:]
+        headers["Content-Length"] = str(len(payload))
+        if fault == "drop":
+            return httpx.Response(status, headers=headers, stream=_Dropping(payload[: len(payload) // 2]))
+        if fault == "short":
+            return httpx.Response(status, headers=headers, stream=_Dropping(payload[:1000], drop=False))
+        return httpx.Response(status, headers=headers, content=payload)
+
+
+class _Dropping(httpx.AsyncByteStream):
+    def __init__(self, data: bytes, drop: bool = True) -> None:
+        self.data, self.drop = data, drop
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.data
+        if self.drop:
+            raise httpx.ReadError("connection reset by peer")
+
+
+@pytest.fixture
+def host() -> Host:
+    return Host()
+
+
+@pytest.fixture
+async def fetcher(host: Host) -> AsyncIterator[Fetcher]:
+    async with httpx.AsyncClient(transport=httpx.MockTransport(host)) as http:
+        yield Fetcher(http, RateLimiter(0), RetryPolicy.no_wait(3), hash_algorithm="sha256",
+                      chunk_size=64 * 1024)
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+async def test_download_lands_in_place_with_hash_and_mtime(fetcher: Fetcher, tmp_path: Path) -> None:
+    """The file arrives whole, the .part is gone, the hash matches, mtime is the observation."""
+    dest = tmp_path / "M42" / "a.png"
+    when = datetime(2026, 1, 21, 1, 16, 58, tzinfo=UTC)
+    result = await fetcher.fetch(URL, dest, mtime=when)
+    assert dest.read_bytes() == BODY and not part_path(dest).exists()
+    assert (result.size, result.hash, result.attempts) == (len(BODY), sha(BODY), 1)
+    assert dest.stat().st_mtime == when.timestamp()
+
+
+async def test_resume_sends_range_and_appends(fetcher: Fetcher, host: Host, tmp_path: Path) -> None:
+    """An existing .part is continued with Range: bytes=N- and the hash covers the whole file."""
+    dest = tmp_path / "a.png"
+    part_path(dest).write_bytes(BODY[:100_000])
+    result = await fetcher.fetch(URL, dest)
+    assert host.requests[0].headers["range"] == "bytes=100000-"
+    assert dest.read_bytes() == BODY and result.hash == sha(BODY) and result.resumed_from == 100_000
+
+
+async def test_range_ignored_restarts_from_zero(fetcher: Fetcher, host: Host, tmp_path: Path) -> None:
+    """A host answering 200 to a Range request: the part is rewritten from byte 0."""
+    host.ranges = False
+    dest = tmp_path / "a.png"
+    part_path(dest).write_bytes(b"garbage" * 100)
+    await fetcher.fetch(URL, dest)
+    assert dest.read_bytes() == BODY
+
+
+async def test_416_with_complete_part_finishes(fetcher: Fetcher, host: Host, tmp_path: Path) -> None:
+    """416 whose Content-Range total equals the part's size: the part was complete."""
+    dest = tmp_path / "a.png"
+    part_path(dest).write_bytes(BODY)
+    result = await fetcher.fetch(URL, dest)
+    assert dest.read_bytes() == BODY and result.hash == sha(BODY)
+
+
+async def test_416_with_oversized_part_restarts(fetcher: Fetcher, tmp_path: Path) -> None:
+    """A part longer than the file cannot be resumed: start again from zero."""
+    dest = tmp_path / "a.png"
+    part_path(dest).write_bytes(BODY + b"extra")
+    await fetcher.fetch(URL, dest)
+    assert dest.read_bytes() == BODY
+
+
+async def test_drop_mid_body_resumes(fetcher: Fetcher, host: Host, tmp_path: Path) -> None:
+    """A connection dropped mid-body resumes from the bytes already written."""
+    host.faults = ["drop", "drop", "drop", "drop", "drop"]
+    dest = tmp_path / "a.png"
+    result = await fetcher.fetch(URL, dest)
+    assert dest.read_bytes() == BODY and result.hash == sha(BODY)
+    assert all("range" in r.headers for r in host.requests[1:])
+    assert result.attempts == 6  # progress keeps resetting the failure count
+
+
+async def test_short_body_is_completed(fetcher: Fetcher, host: Host, tmp_path: Path) -> None:
+    """Fewer bytes than Content-Length is not success: the rest is fetched."""
+    host.faults = ["short"]
+    dest = tmp_path / "a.png"
+    await fetcher.fetch(URL, dest)
+    assert dest.read_bytes() == BODY
+
+
+async def test_5xx_is_retried(fetcher: Fetcher, host: Host, tmp_path: Path) -> None:
+    """503 answers are retried."""
+    host.faults = ["503", "503"]
+    await fetcher.fetch(URL, tmp_path / "a.png")
+    assert len(host.requests) == 3
+
+
+async def test_persistent_5xx_fails_without_a_file(fetcher: Fetcher, host: Host, tmp_path: Path) -> None:
+    """After max_retries the file fails; nothing is at the destination."""
+    host.faults = ["503"] * 10
+    dest = tmp_path / "a.png"
+    with pytest.raises(DownloadError, match="503"):
+        await fetcher.fetch(URL, dest)
+    assert not dest.exists() and len(host.requests) == 4
+
+
+async def test_404_is_not_retried(fetcher: Fetcher, host: Host, tmp_path: Path) -> None:
+    """A 404 fails at once."""
+    host.faults = ["404"]
+    with pytest.raises(DownloadError, match="404"):
+        await fetcher.fetch(URL, tmp_path / "a.png")
+    assert len(host.requests) == 1
+
+
+async def test_final_path_is_asked_after_the_bytes(fetcher: Fetcher, tmp_path: Path) -> None:
+    """`final` decides the path once the download is complete (rename on a late clash)."""
+    dest = tmp_path / "a.png"
+    other = tmp_path / "a (1).png"
+    result = await fetcher.fetch(URL, dest, final=lambda: other)
+    assert result.path == other and other.read_bytes() == BODY and not dest.exists()
+
+
+async def test_progress_reports_absolute_bytes(fetcher: Fetcher, tmp_path: Path) -> None:
+    """on_progress gets (bytes so far, expected size), ending at the full size."""
+    seen: list[tuple[int, int | None]] = []
+    await fetcher.fetch(URL, tmp_path / "a.png", on_progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (len(BODY), len(BODY))
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+async def test_disk_full_is_a_storage_error(fetcher: Fetcher, tmp_path: Path) -> None:
+    """ENOSPC stops with StorageError naming the path; no file appears at the destination."""
+    dest = tmp_path / "a.png"
+    part_path(dest).symlink_to("/dev/full")
+    with pytest.raises(StorageError, match="disk is full") as caught:
+        await fetcher.fetch(URL, dest, resume=True)
+    assert caught.value.exit_code == 5
+    assert not dest.exists()
+
+
+def test_content_range_parsing() -> None:
+    """Content-Range forms: bytes a-b/total and bytes */total."""
+    assert parse_content_range("bytes 100-199/1000") == (100, 199, 1000)
+    assert parse_content_range("bytes */1000") == (None, None, 1000)
+    assert parse_content_range("bytes 0-9/*") == (0, 9, None)
+    assert parse_content_range(None) == (None, None, None)
+
+
+def _chunks() -> Iterator[bytes]:  # pragma: no cover - keeps mypy happy about generators
+    yield b""

@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from .._exceptions import UsageError
+from .._exceptions import SloohError, UsageError
+from ..organizer import object_name
 from ..organizer._filenames import filename_from_url, format_of, parse_filename
 from ._moves import MoveFailed, move_file
 from ._records import ImageRecord, ImageRow, from_iso
@@ -59,7 +60,7 @@ class _Entry:
     """One parsed legacy record: our row, where the file may be, and what the tool knew."""
 
     row: ImageRow
-    candidates: tuple[Path, ...]
+    file_path: str
     expected_size: int | None
     downloaded_at: str | None
     md5: str | None
@@ -89,15 +90,17 @@ def import_legacy(
     data = _load(json_path)
     report = ImportReport()
     session_ids = _import_sessions(tracker, data.get("sessions"), report)
-    entries = list(_entries(data["images"], session_ids, search_roots, move_to, report))
+    entries = list(_entries(data["images"], session_ids, report))
     report.records_total = len(data["images"])
     known = tracker.statuses([entry.row.key for entry in entries])
+    options = _Options(tuple(search_roots), move_to, trust_missing)
     for batch in chunked(entries, _BATCH):
-        records = [
-            _resolve(entry, known.get(entry.row.key), move_to, trust_missing, report)
-            for entry in batch
-        ]
+        records = [_resolve(entry, known.get(entry.row.key), options, report) for entry in batch]
         tracker.import_records([record for record in records if record is not None])
+    if report.imported:
+        # Records the service never listed to us: an incremental listing that stops at known
+        # keys could stop too early, so the next run lists everything once.
+        tracker.set_needs_full_scan(True)
     return report
 
 
@@ -113,14 +116,18 @@ def _load(json_path: Path) -> dict[str, Any]:
         raise UsageError(
             f"{json_path}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{json_path} is not UTF-8 text: {exc.reason}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("images"), dict):
         raise UsageError(f'{json_path} is not a legacy download tracker (no "images" object)')
     return data
 
 
-def _import_sessions(tracker: Tracker, sessions: Any, report: ImportReport) -> dict[Any, int]:
+def _import_sessions(
+    tracker: Tracker, sessions: Any, report: ImportReport
+) -> dict[int | None, int]:
     """Legacy session id -> our session id. Legacy sessions all ended, so they are completed."""
-    mapping: dict[Any, int] = {}
+    mapping: dict[int | None, int] = {}
     for item in sessions if isinstance(sessions, list) else []:
         started = from_iso(item.get("start_time")) if isinstance(item, dict) else None
         if started is None:
@@ -136,30 +143,27 @@ def _import_sessions(tracker: Tracker, sessions: Any, report: ImportReport) -> d
             bytes=_int(item.get("total_bytes")) or 0,
         )
         session_id, created = tracker.import_session(session)
-        mapping[item.get("session_id")] = session_id
+        mapping[_int(item.get("session_id"))] = session_id
         report.sessions_imported += created
     return mapping
 
 
 def _entries(
-    images: Mapping[str, Any],
-    session_ids: Mapping[Any, int],
-    roots: Sequence[Path],
-    move_to: Callable[[ImageRow], Path] | None,
-    report: ImportReport,
+    images: Mapping[str, Any], session_ids: Mapping[int | None, int], report: ImportReport
 ) -> Iterable[_Entry]:
+    seen: set[str] = set()
     for legacy_id, item in images.items():
         row = _row(legacy_id, item, session_ids) if isinstance(item, dict) else None
         if row is None:
             report.problems.append(f"legacy record {legacy_id!r} has no download URL; skipped")
             continue
-        candidates = _candidates(str(item.get("file_path") or ""), roots)
-        if move_to is not None:
-            # Where an earlier --move import (perhaps interrupted before recording) put it.
-            candidates.append(move_to(row))
+        if row.key in seen:
+            report.problems.append(f"legacy record {legacy_id!r} repeats {row.key}; skipped")
+            continue
+        seen.add(row.key)
         yield _Entry(
             row=row,
-            candidates=tuple(candidates),
+            file_path=str(item.get("file_path") or ""),
             expected_size=_int(item.get("file_size")) or None,
             downloaded_at=item.get("download_date") or None,
             md5=str(item.get("md5_hash") or "").strip().lower() or None,
@@ -167,11 +171,9 @@ def _entries(
 
 
 def _row(
-    legacy_id: str, item: Mapping[str, Any], session_ids: Mapping[Any, int]
+    legacy_id: str, item: Mapping[str, Any], session_ids: Mapping[int | None, int]
 ) -> ImageRow | None:
     """Our row for one legacy record, keyed exactly as the client keys the same file."""
-    from ..organizer import object_name
-
     url = str(item.get("download_url") or "").strip()
     if not url:
         return None
@@ -204,7 +206,7 @@ def _row(
         filename=filename,
         observed_at=info.taken_at,
         position=_int(item.get("photoroll_position")),
-        session_id=session_ids.get(item.get("session_id")),
+        session_id=session_ids.get(_int(item.get("session_id"))),
     )
 
 
@@ -244,29 +246,37 @@ def _int(value: Any) -> int | None:
 # ---------------------------------------------------------------------- resolving
 
 
+@dataclass(frozen=True)
+class _Options:
+    roots: tuple[Path, ...]
+    move_to: Callable[[ImageRow], Path] | None
+    trust_missing: bool
+
+
 def _resolve(
-    entry: _Entry,
-    status: str | None,
-    move_to: Callable[[ImageRow], Path] | None,
-    trust_missing: bool,
-    report: ImportReport,
+    entry: _Entry, status: str | None, options: _Options, report: ImportReport
 ) -> ImageRecord | None:
     """The record to import for ``entry`` (``None`` when the tracker already has it done)."""
     if status == "done":
         report.already_present += 1
         return None
-    found = next((path for path in entry.candidates if path.is_file()), None)
+    destination = _destination(entry.row, options.move_to, report)
+    candidates = _candidates(entry.file_path, options.roots)
+    if destination is not None:
+        # Where an earlier --move import (perhaps interrupted before recording) put it.
+        candidates.append(destination)
+    found = next((path for path in candidates if path.is_file()), None)
     if found is None:
         report.missing += 1
-        return _counted(_missing(entry, trust_missing), status, report)
+        return _counted(_missing(entry, options.trust_missing), status, report)
     report.found_on_disk += 1
     size = found.stat().st_size
     if entry.expected_size is not None and size != entry.expected_size:
         error = f"size on disk {size} differs from the legacy tracker's {entry.expected_size}"
         report.problems.append(f"{found}: {error}; it will be downloaded again")
         return _counted(_record(entry, "pending", found, size, error), status, report)
-    if move_to is not None:
-        found = _move(found, move_to(entry.row), report)
+    if destination is not None:
+        found = _move(found, destination, report)
     return _counted(_record(entry, "done", found, size, None), status, report)
 
 
@@ -283,6 +293,19 @@ def _missing(entry: _Entry, trust_missing: bool) -> ImageRecord:
     if trust_missing:
         return _record(entry, "done", None, entry.expected_size, None)
     return _record(entry, "pending", None, None, MISSING_ERROR)
+
+
+def _destination(
+    row: ImageRow, move_to: Callable[[ImageRow], Path] | None, report: ImportReport
+) -> Path | None:
+    """The file's place in the new layout; ``None`` (no move) when none can be built."""
+    if move_to is None:
+        return None
+    try:
+        return move_to(row)
+    except (SloohError, ValueError, OSError) as exc:
+        report.problems.append(f"{row.key}: no place in the new layout, not moved: {exc}")
+        return None
 
 
 def _move(found: Path, destination: Path, report: ImportReport) -> Path:

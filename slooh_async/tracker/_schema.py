@@ -95,7 +95,17 @@ _V2 = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+_V3 = (
+    # Library-wide flags, e.g. whether the next run must list the whole account again.
+    """
+    CREATE TABLE library_state (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )
+    """,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -58,12 +58,15 @@ _REFRESH_METADATA = """
     position = COALESCE(excluded.position, position),
     last_seen = excluded.last_seen"""
 
-# In an upsert's SET, bare column names are the row *before* the update, so the CASE below
-# sees the old status even though status is assigned first.
+# In an upsert's SET, bare column names are the row *before* the update, so every CASE below
+# sees the old status even though status is assigned first. A done file is never downgraded:
+# a failed forced re-download leaves the old file in place (downloads finish by os.replace),
+# so it stays done with its old path, and only the error and attempts are recorded.
+_KEEP_DONE = "status = 'done' AND excluded.status <> 'done'"
 RECORD_BATCH_SQL = f"""{_INSERT}
 ON CONFLICT (key) DO UPDATE SET {_REFRESH_METADATA},
-    status = excluded.status,
-    path = COALESCE(excluded.path, path),
+    status = CASE WHEN {_KEEP_DONE} THEN status ELSE excluded.status END,
+    path = CASE WHEN {_KEEP_DONE} THEN path ELSE COALESCE(excluded.path, path) END,
     size = COALESCE(excluded.size, size),
     hash = COALESCE(excluded.hash, hash),
     hash_algorithm = CASE WHEN excluded.hash IS NULL THEN hash_algorithm

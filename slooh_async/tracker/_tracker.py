@@ -19,7 +19,7 @@ from typing import Any, Literal
 import filelock
 
 from .._exceptions import StorageError
-from . import _sessions
+from . import _sessions, _state
 from ._lock import acquire_library_lock
 from ._paths import PathCodec
 from ._records import (
@@ -27,7 +27,6 @@ from ._records import (
     ImageRecord,
     ImageRow,
     SessionRecord,
-    to_iso,
     utc_now,
 )
 from ._schema import open_database, schema_version, storage_errors
@@ -50,6 +49,7 @@ log = logging.getLogger("slooh_async.tracker")
 
 #: Rows fetched per query while iterating, so 100,000 records never sit in memory at once.
 _PAGE = 1000
+_FULL_SCAN = "needs_full_scan"
 
 
 class Tracker:
@@ -95,7 +95,11 @@ class Tracker:
             raise
         tracker = cls(conn, db_path=db_path, base_path=base_path, process_lock=process_lock)
         if process_lock is not None:
-            tracker._interrupt_stale_sessions()
+            try:
+                tracker._interrupt_stale_sessions()
+            except BaseException:
+                tracker.close()
+                raise
         return tracker
 
     def __enter__(self) -> Tracker:
@@ -120,7 +124,9 @@ class Tracker:
                     self._conn.execute("BEGIN IMMEDIATE")
                     _sessions.interrupt_running(self._conn, sorted(self._own_sessions))
                     self._conn.execute("COMMIT")
-                self._conn.execute("PRAGMA optimize")
+                if self._process_lock is not None:
+                    # May write statistics: only the lock holder, never a read-only command.
+                    self._conn.execute("PRAGMA optimize")
             except sqlite3.Error as exc:
                 log.warning("tracker %s: could not finish cleanly: %s", self.db_path, exc)
             finally:
@@ -353,32 +359,34 @@ class Tracker:
 
     def fits_checked(self, mission_ids: Sequence[int]) -> set[int]:
         """Missions among ``mission_ids`` whose FITS listing was fully handled."""
-        found: set[int] = set()
         with self._read() as conn:
-            for chunk in chunked(_unique(mission_ids)):
-                sql = (
-                    "SELECT mission_id FROM missions"
-                    f" WHERE mission_id IN ({placeholders(len(chunk))})"
-                )
-                found.update(row[0] for row in conn.execute(sql, chunk))
-        return found
+            return _state.fits_checked(conn, mission_ids)
 
     def set_fits_checked(self, mission_id: int, count: int) -> None:
         """Remember that a mission's ``count`` FITS files were all handled."""
         with self._write() as conn:
-            conn.execute(
-                "INSERT INTO missions (mission_id, fits_checked_at, fits_count) VALUES (?, ?, ?)"
-                " ON CONFLICT (mission_id) DO UPDATE SET"
-                " fits_checked_at = excluded.fits_checked_at, fits_count = excluded.fits_count",
-                (mission_id, to_iso(utc_now()), count),
-            )
+            _state.set_fits_checked(conn, mission_id, count, utc_now())
 
     def clear_fits_checked(self, mission_ids: Sequence[int]) -> None:
         """Forget the FITS state of missions, so their listing is fetched again."""
         with self._write() as conn:
-            for chunk in chunked(_unique(mission_ids)):
-                sql = f"DELETE FROM missions WHERE mission_id IN ({placeholders(len(chunk))})"
-                conn.execute(sql, chunk)
+            _state.clear_fits_checked(conn, mission_ids)
+
+    # ------------------------------------------------------------------ library state
+
+    def needs_full_scan(self) -> bool:
+        """Whether the next run must list the whole account (not only what is new).
+
+        True for a new library and until a run that listed everything completes; a run sets
+        it before it starts, so a crash or Ctrl-C leaves it set.
+        """
+        with self._read() as conn:
+            return _state.get_flag(conn, _FULL_SCAN, default=True)
+
+    def set_needs_full_scan(self, needed: bool) -> None:
+        """Set or clear the full-scan flag (see :meth:`needs_full_scan`)."""
+        with self._write() as conn:
+            _state.set_flag(conn, _FULL_SCAN, needed)
 
     # ------------------------------------------------------------------ stats
 

@@ -25,7 +25,7 @@ from .api import Picture, SloohClient
 from .planning import DownloadJob, DownloadRequest, PagePlan, Planner
 from .progress import NullProgress, ProgressSink
 from .storage import Fetcher
-from .tracker import ImageRecord, ImageRow, Tracker
+from .tracker import ImageRecord, ImageRow, ImageStatus, Tracker
 
 __all__ = ["Pipeline", "RunSummary"]
 
@@ -365,7 +365,7 @@ class Pipeline:
         )
 
     def _row(
-        self, picture: Picture, status: str, job: DownloadJob, *, error: str, attempts: int
+        self, picture: Picture, status: ImageStatus, job: DownloadJob, *, error: str, attempts: int
     ) -> ImageRow:
         return ImageRow.from_picture(
             picture, status=status, path=job.dest, error=error, attempts=attempts,

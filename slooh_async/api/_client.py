@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -290,7 +290,7 @@ class SloohClient:
         start: int = 1,
         *,
         on_page: PageCallback | None = None,
-    ) -> AsyncIterator[list[Picture]]:
+    ) -> AsyncGenerator[list[Picture], None]:
         """Pages of pictures from position ``start``, newest first, each picture exactly once.
 
         Every picture carries its 1-based ``position`` in the listing.

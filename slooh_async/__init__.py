@@ -1,0 +1,88 @@
+"""slooh-async: download every image you took on the Slooh telescopes, and keep it in sync.
+
+The public API: the async client, the settings, the tracker and the exception tree.
+Everything else is private (``_modules``) or a command-line detail. Names load lazily
+(PEP 562) so that ``slooh --help`` does not pay for httpx and pydantic.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._exceptions import (
+    AccountError,
+    AuthenticationError,
+    ConfigError,
+    DownloadError,
+    Interrupted,
+    LibraryLockedError,
+    ServiceError,
+    ServiceUnavailableError,
+    SessionExpiredError,
+    SloohError,
+    StorageError,
+    UsageError,
+)
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .api import GravityStatus, LoginResult, Mission, Picture, SloohClient
+    from .config import Settings, load_settings
+    from .organizer import FileOrganizer
+    from .pipeline import RunSummary
+    from .planning import DownloadRequest
+    from .tracker import ImageRecord, Tracker
+
+_LAZY = {
+    "GravityStatus": ".api",
+    "LoginResult": ".api",
+    "Mission": ".api",
+    "Picture": ".api",
+    "SloohClient": ".api",
+    "Settings": ".config",
+    "load_settings": ".config",
+    "FileOrganizer": ".organizer",
+    "RunSummary": ".pipeline",
+    "DownloadRequest": ".planning",
+    "ImageRecord": ".tracker",
+    "Tracker": ".tracker",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+
+__all__ = [
+    "AccountError",
+    "AuthenticationError",
+    "ConfigError",
+    "DownloadError",
+    "DownloadRequest",
+    "FileOrganizer",
+    "GravityStatus",
+    "ImageRecord",
+    "Interrupted",
+    "LibraryLockedError",
+    "LoginResult",
+    "Mission",
+    "Picture",
+    "RunSummary",
+    "ServiceError",
+    "ServiceUnavailableError",
+    "SessionExpiredError",
+    "Settings",
+    "SloohClient",
+    "SloohError",
+    "StorageError",
+    "Tracker",
+    "UsageError",
+    "__version__",
+    "load_settings",
+]

@@ -58,7 +58,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-
 __all__ = [
     "AccountError",
     "AuthenticationError",

@@ -103,7 +103,9 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def load(overrides: Mapping[str, Any] | None = None, *, require_login: bool = False) -> LoadedSettings:
+def load(
+    overrides: Mapping[str, Any] | None = None, *, require_login: bool = False
+) -> LoadedSettings:
     """Settings from every source; warnings for unknown keys go to stderr."""
     from .config import load_settings
 

@@ -2,29 +2,407 @@
 
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
 
+from ._cli_common import (
+    STATE,
+    fail,
+    handle_errors,
+    load,
+    print_json,
+    setup_logging,
+    stderr_console,
+    stdout_console,
+)
 
-def stats() -> None:
-    """Totals of your library."""
-    raise typer.Exit(2)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from .config import Settings
+    from .tracker import Tracker
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+DestOpt = Annotated[
+    Path | None,
+    typer.Option("--dest", "-d", help="Library folder (folders.base_path).", file_okay=False),
+]
 
 
-def verify() -> None:
-    """Check every tracked file on disk."""
-    raise typer.Exit(2)
+def _settings(dest: Path | None, json_: bool) -> Settings:
+    STATE.json_output = json_
+    setup_logging()
+    return load({"folders.base_path": str(dest) if dest else None}).settings
 
 
-def import_tracker() -> None:
-    """Import the tracker of the earlier downloader."""
-    raise typer.Exit(2)
+@contextmanager
+def _tracker(settings: Settings, *, lock: bool, must_exist: bool = True) -> Iterator[Tracker]:
+    from .tracker import Tracker
+
+    if must_exist and not settings.tracker_path.exists():
+        fail(
+            f"no tracker at {settings.tracker_path}: run `slooh download` first "
+            f"(or give the library with --dest)",
+            2,
+        )
+    with Tracker.open(
+        settings.tracker_path, base_path=settings.folders.base_path, lock=lock
+    ) as tracker:
+        yield tracker
 
 
-def export() -> None:
-    """Export the tracker's records."""
-    raise typer.Exit(2)
+@handle_errors
+def stats(dest: DestOpt = None, json_: JsonOpt = False) -> None:
+    """Totals of your library: files, bytes, formats, telescopes, objects, sessions.
+
+    Example: [bold]slooh stats --json[/]
+    """
+    from .organizer import FileOrganizer
+    from .tracker import Tracker, TrackerStats
+
+    settings = _settings(dest, json_)
+    folders = FileOrganizer(settings.folders).get_folder_stats()
+    if settings.tracker_path.exists():
+        with Tracker.open(
+            settings.tracker_path, base_path=settings.folders.base_path, lock=False
+        ) as tracker:
+            figures = tracker.stats()
+            records = tracker.count()
+    else:
+        figures = TrackerStats(0, 0, 0, 0, 0, None, None, 0)
+        records = 0
+    data = {
+        **figures.to_json(),
+        "total_records": records,
+        "library": str(settings.folders.base_path),
+        "folders": {
+            "files": folders.files,
+            "bytes": folders.bytes,
+            "part_files": folders.part_files,
+            "part_bytes": folders.part_bytes,
+            "by_format": folders.by_format,
+        },
+    }
+    if json_:
+        print_json(data)
+        return
+    _print_stats(data)
 
 
-def reorganize() -> None:
-    """Move files to the current layout."""
-    raise typer.Exit(2)
+def _print_stats(data: dict[str, Any]) -> None:
+    from rich.columns import Columns
+    from rich.table import Table
+
+    from .progress import human_bytes
+
+    console = stdout_console()
+    totals = Table(title=f"Library {data['library']}", show_header=False, title_justify="left")
+    rate = data["success_rate"]
+    for label, value in [
+        ("Files", data["total_images"]),
+        ("Size", human_bytes(data["total_bytes"])),
+        ("Failed", data["failed"]),
+        ("Pending", data["pending"]),
+        ("Success rate", f"{rate:.1%}" if rate is not None else "-"),
+        ("Sessions", data["sessions"]),
+        ("Last download", data["last_download"] or "never"),
+        ("On disk", f"{data['folders']['files']} files, {human_bytes(data['folders']['bytes'])}"),
+        ("Unfinished (.part)", data["folders"]["part_files"]),
+    ]:
+        totals.add_row(label, str(value))
+    console.print(totals)
+    groups = [
+        _group_table(title, data[key])
+        for title, key in [
+            ("By format", "by_format"),
+            ("By telescope", "by_telescope"),
+            ("Top objects", "by_object"),
+        ]
+    ]
+    console.print(Columns(groups))
+    sessions = Table(title="Recent sessions", title_justify="left")
+    for column in ("#", "Started", "Status", "Command", "Downloaded", "Failed", "Size"):
+        sessions.add_column(column)
+    for session in data["recent_sessions"]:
+        sessions.add_row(
+            str(session["id"]),
+            str(session["started_at"] or "")[:19],
+            session["status"],
+            session["command"],
+            str(session["downloaded"]),
+            str(session["failed"]),
+            human_bytes(session["bytes"]),
+        )
+    console.print(sessions)
+
+
+def _group_table(title: str, groups: dict[str, dict[str, int]]) -> Any:
+    from rich.table import Table
+
+    from .progress import human_bytes
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("Name")
+    table.add_column("Files", justify="right")
+    table.add_column("Size", justify="right")
+    for name, counts in groups.items():
+        table.add_row(name, str(counts["files"]), human_bytes(counts["bytes"]))
+    return table
+
+
+@handle_errors
+def verify(
+    fix: Annotated[bool, typer.Option("--fix", help="Mark problem files for re-download.")] = False,
+    no_hash: Annotated[bool, typer.Option("--no-hash", help="Skip hash checks (faster).")] = False,
+    dest: DestOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Check every tracked file on disk: exists, size, hash, FITS/PNG/JPEG sanity.
+
+    Exit code 1 when problems are found. Example: [bold]slooh verify --fix && slooh download[/]
+    """
+    from .planning import VERIFY_MARK
+    from .tracker import verify_library
+
+    settings = _settings(dest, json_)
+    with _tracker(settings, lock=fix) as tracker:
+        problems = verify_library(tracker, check_hash=not no_hash)
+        checked = tracker.count("done")
+        if fix and problems:
+            for problem in problems:
+                tracker.mark_for_redownload(
+                    [problem.key], reason=f"{VERIFY_MARK} {problem.message}"
+                )
+    if json_:
+        print_json(
+            {
+                "checked": checked,
+                "problems": [
+                    {"key": p.key, "path": str(p.path) if p.path else None, "message": p.message}
+                    for p in problems
+                ],
+                "fixed": len(problems) if fix else 0,
+            }
+        )
+    else:
+        _print_problems(checked, problems, fix)
+    if problems:
+        raise typer.Exit(1)
+
+
+def _print_problems(checked: int, problems: list[Any], fix: bool) -> None:
+    from rich.table import Table
+
+    console = stdout_console()
+    if not problems:
+        console.print(f"[green]All {checked} tracked files are in order.[/]")
+        return
+    table = Table(
+        title=f"{len(problems)} problem(s) in {checked} tracked files", title_justify="left"
+    )
+    table.add_column("File")
+    table.add_column("Problem", style="red")
+    for problem in problems:
+        table.add_row(str(problem.path or problem.key), problem.message)
+    console.print(table)
+    hint = (
+        "Marked for re-download: run `slooh download` to repair them."
+        if fix
+        else "Run `slooh verify --fix` then `slooh download` to repair them."
+    )
+    console.print(hint)
+
+
+@handle_errors
+def import_tracker(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="The legacy download_tracker.json.", exists=True, dir_okay=False, readable=True
+        ),
+    ],
+    move: Annotated[
+        bool, typer.Option("--move", help="Move found files into the new layout.")
+    ] = False,
+    legacy_root: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--legacy-root", help="Where the old library is now (repeatable).", file_okay=False
+        ),
+    ] = None,
+    trust_missing: Annotated[
+        bool, typer.Option("--trust-missing", help="Count files not found as downloaded anyway.")
+    ] = False,
+    dest: DestOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Import the tracker of the earlier IronPython/.NET downloader (idempotent).
+
+    Example: [bold]slooh import-tracker download_tracker.json --legacy-root /mnt/d/Slooh --move[/]
+    """
+    from .organizer import FileOrganizer
+    from .planning import picture_from_record
+    from .tracker import ImageRow, import_legacy
+
+    settings = _settings(dest, json_)
+    organizer = FileOrganizer(settings.folders)
+
+    def move_to(row: ImageRow) -> Path:
+        return organizer.get_destination_path(picture_from_record(row))
+
+    roots = [settings.folders.base_path, *(legacy_root or [])]
+    with _tracker(settings, lock=True, must_exist=False) as tracker:
+        report = import_legacy(
+            tracker,
+            path,
+            move_to=move_to if move else None,
+            search_roots=roots,
+            trust_missing=trust_missing,
+        )
+        records, sessions = tracker.count(), len(tracker.sessions())
+    data = {**report.to_json(), "tracker_records": records, "tracker_sessions": sessions}
+    if json_:
+        print_json(data)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Imported {path.name}", show_header=False, title_justify="left")
+    for key, value in data.items():
+        if not isinstance(value, list):
+            table.add_row(key.replace("_", " ").capitalize(), str(value))
+    stdout_console().print(table)
+    for problem in report.problems[:20]:
+        stderr_console().print(f"[yellow]warning:[/] {problem}")
+
+
+class ExportFormat(StrEnum):
+    """Export file formats."""
+
+    csv = "csv"
+    json = "json"
+
+
+class StatusChoice(StrEnum):
+    """Record statuses."""
+
+    done = "done"
+    failed = "failed"
+    pending = "pending"
+
+
+@handle_errors
+def export(
+    format_: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="csv or json.")
+    ] = ExportFormat.csv,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (default: stdout).", dir_okay=False),
+    ] = None,
+    status: Annotated[
+        StatusChoice | None, typer.Option(help="Only records with this status.")
+    ] = None,
+    dest: DestOpt = None,
+) -> None:
+    """Export the tracker's records for spreadsheets and scripts.
+
+    Example: [bold]slooh export --format csv -o library.csv[/]
+    """
+    from .tracker import export_records
+
+    settings = _settings(dest, False)
+    with _tracker(settings, lock=False) as tracker:
+        if output is None:
+            export_records(
+                tracker, format_.value, sys.stdout, status=status.value if status else None
+            )
+            return
+        temporary = output.with_name(output.name + ".part")
+        with open(temporary, "w", encoding="utf-8", newline="") as handle:
+            count = export_records(
+                tracker, format_.value, handle, status=status.value if status else None
+            )
+        temporary.replace(output)
+    stderr_console().print(f"Wrote {count} records to {output}")
+
+
+@handle_errors
+def reorganize(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", "-n", help="Show the moves; move nothing.")
+    ] = False,
+    dest: DestOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Move downloaded files to the layout the current templates describe.
+
+    Example: [bold]slooh reorganize --dry-run[/]
+    """
+    import signal
+
+    from .organizer import FileOrganizer
+    from .reorganize import ReorganizeReport, apply_moves, plan_reorganize, recover_journal
+
+    settings = _settings(dest, json_)
+    with _tracker(settings, lock=True) as tracker:
+        recovered = 0 if dry_run else recover_journal(tracker)
+        moves, missing = plan_reorganize(tracker, FileOrganizer(settings.folders))
+        if dry_run:
+            report = ReorganizeReport(planned=len(moves), missing=missing)
+        else:
+            stop = {"now": False}
+            previous = signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
+            try:
+                report = apply_moves(tracker, moves, stop=lambda: stop["now"])
+            finally:
+                signal.signal(signal.SIGINT, previous)
+            report.missing = missing
+        report.recovered = recovered
+    if json_:
+        print_json(
+            {
+                **report.to_json(),
+                "moves": [
+                    {"key": m.key, "from": str(m.source), "to": str(m.target)} for m in moves
+                ],
+            }
+        )
+    else:
+        _print_moves(moves, report, dry_run, settings.folders.base_path)
+    if report.interrupted:
+        raise typer.Exit(130)
+
+
+def _print_moves(moves: list[Any], report: Any, dry_run: bool, base: Path) -> None:
+    from rich.table import Table
+
+    console = stdout_console()
+    if not moves:
+        console.print("Every file is already where the templates want it.")
+        return
+    table = Table(
+        title=f"{'Would move' if dry_run else 'Moved'} {len(moves)} file(s)", title_justify="left"
+    )
+    table.add_column("From")
+    table.add_column("To")
+    for move in moves[:200]:
+        table.add_row(_relative(move.source, base), _relative(move.target, base))
+    if len(moves) > 200:
+        table.caption = f"... and {len(moves) - 200} more"
+    console.print(table)
+    if report.missing:
+        console.print(
+            f"[yellow]{len(report.missing)} tracked file(s) are missing (see `slooh verify`).[/]"
+        )
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(base))
+    except ValueError:
+        return str(path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .progress import ProgressSink
 
 
-class FormatChoice(str, Enum):
+class FormatChoice(StrEnum):
     """File formats the --format filter knows."""
 
     fits = "fits"
@@ -39,7 +39,8 @@ class FormatChoice(str, Enum):
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print only a JSON summary on stdout.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the summary.")]
 DestOpt = Annotated[
-    Path | None, typer.Option("--dest", "-d", help="Library folder (folders.base_path).", file_okay=False)
+    Path | None,
+    typer.Option("--dest", "-d", help="Library folder (folders.base_path).", file_okay=False),
 ]
 ThreadsOpt = Annotated[
     int | None, typer.Option("--threads", "-t", min=1, max=64, help="Parallel downloads.")
@@ -48,7 +49,10 @@ RateOpt = Annotated[
     int | None, typer.Option("--rate-limit", min=0, help="API requests per minute (0 = no limit).")
 ]
 DryRunOpt = Annotated[
-    bool, typer.Option("--dry-run", "-n", help="Show what would be downloaded and where; change nothing.")
+    bool,
+    typer.Option(
+        "--dry-run", "-n", help="Show what would be downloaded and where; change nothing."
+    ),
 ]
 NoFitsOpt = Annotated[bool, typer.Option("--no-fits", help="Skip the FITS files of missions.")]
 
@@ -63,25 +67,42 @@ def _overrides(dest: Path | None, threads: int | None, rate_limit: int | None) -
 
 @handle_errors
 def download(
-    telescope: Annotated[str | None, typer.Option(help="Only this telescope (substring, e.g. 'Chile').")] = None,
-    object_: Annotated[
-        str | None, typer.Option("--object", help="Only this object: a title substring or a designation (M42, NGC 7000).")
+    telescope: Annotated[
+        str | None, typer.Option(help="Only this telescope (substring, e.g. 'Chile').")
     ] = None,
-    format_: Annotated[FormatChoice | None, typer.Option("--format", help="Only this file format.")] = None,
+    object_: Annotated[
+        str | None,
+        typer.Option(
+            "--object", help="Only this object: a title substring or a designation (M42, NGC 7000)."
+        ),
+    ] = None,
+    format_: Annotated[
+        FormatChoice | None, typer.Option("--format", help="Only this file format.")
+    ] = None,
     since: Annotated[
-        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Only pictures observed on or after this date.")
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Only pictures observed on or after this date."),
     ] = None,
     until: Annotated[
-        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Only pictures observed on or before this date.")
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Only pictures observed on or before this date."),
     ] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Download at most N files.")] = None,
-    start: Annotated[int, typer.Option(min=1, help="Start at this photo roll position (1 = newest).")] = 1,
+    start: Annotated[
+        int, typer.Option(min=1, help="Start at this photo roll position (1 = newest).")
+    ] = 1,
     dry_run: DryRunOpt = False,
-    full_scan: Annotated[bool, typer.Option("--full-scan", help="List everything, not only what is new.")] = False,
-    all_: Annotated[bool, typer.Option("--all", help="Ignore the tracker and download everything again.")] = False,
+    full_scan: Annotated[
+        bool, typer.Option("--full-scan", help="List everything, not only what is new.")
+    ] = False,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Ignore the tracker and download everything again.")
+    ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     no_fits: NoFitsOpt = False,
-    fits_only: Annotated[bool, typer.Option("--fits-only", help="Only the FITS files of missions.")] = False,
+    fits_only: Annotated[
+        bool, typer.Option("--fits-only", help="Only the FITS files of missions.")
+    ] = False,
     dest: DestOpt = None,
     threads: ThreadsOpt = None,
     rate_limit: RateOpt = None,
@@ -101,12 +122,21 @@ def download(
     if all_ and not dry_run and not yes:
         _confirm_all()
     request = DownloadRequest(
-        telescope=telescope, object=object_, format=format_.value if format_ else None,
-        since=since.date() if since else None, until=until.date() if until else None,
-        limit=limit, start=start, dry_run=dry_run, full_scan=full_scan, redownload_all=all_,
+        telescope=telescope,
+        object=object_,
+        format=format_.value if format_ else None,
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+        limit=limit,
+        start=start,
+        dry_run=dry_run,
+        full_scan=full_scan,
+        redownload_all=all_,
         fits="without" if no_fits else "only" if fits_only else "with",
     )
-    _finish(_execute(request, "download", json_, quiet, _overrides(dest, threads, rate_limit)), json_)
+    _finish(
+        _execute(request, "download", json_, quiet, _overrides(dest, threads, rate_limit)), json_
+    )
 
 
 @handle_errors
@@ -149,7 +179,9 @@ def retry(
     settings = loaded.settings
     if not settings.tracker_path.exists():
         fail(f"no tracker at {settings.tracker_path}: nothing was downloaded yet", 2)
-    with Tracker.open(settings.tracker_path, base_path=settings.folders.base_path, lock=False) as tracker:
+    with Tracker.open(
+        settings.tracker_path, base_path=settings.folders.base_path, lock=False
+    ) as tracker:
         failed = frozenset(record.key for record in tracker.failed())
     if not failed:
         if json_:
@@ -163,9 +195,14 @@ def retry(
     summary = _execute(request, "retry", json_, quiet, _overrides(dest, threads, None))
     missing = len(failed) - summary.downloaded - summary.failed - summary.skipped_existing
     if not json_ and missing > 0:
-        stderr_console().print(f"[yellow]{missing} failed file(s) are no longer listed by Slooh.[/]")
-    _finish(summary, json_, extra={"failed_before": len(failed),
-                                   "still_failing": [f["key"] for f in summary.failures]})
+        stderr_console().print(
+            f"[yellow]{missing} failed file(s) are no longer listed by Slooh.[/]"
+        )
+    _finish(
+        summary,
+        json_,
+        extra={"failed_before": len(failed), "still_failing": [f["key"] for f in summary.failures]},
+    )
 
 
 def _confirm_all() -> None:
@@ -215,7 +252,9 @@ def _open_tracker(settings: Any, dry_run: bool) -> Any:
         base = settings.folders.base_path
         if dry_run and not path.exists():
             with tempfile.TemporaryDirectory(prefix="slooh-dry-run-") as tmp:
-                with Tracker.open(Path(tmp) / "tracker.sqlite3", base_path=base, lock=False) as tracker:
+                with Tracker.open(
+                    Path(tmp) / "tracker.sqlite3", base_path=base, lock=False
+                ) as tracker:
                     yield tracker
             return
         with Tracker.open(path, base_path=base, lock=not dry_run) as tracker:
@@ -261,8 +300,11 @@ def _print_summary(summary: RunSummary) -> None:
 
     from .progress import human_bytes
 
-    table = Table(title="Dry run: nothing was downloaded" if summary.dry_run else "Summary",
-                  show_header=False, title_justify="left")
+    table = Table(
+        title="Dry run: nothing was downloaded" if summary.dry_run else "Summary",
+        show_header=False,
+        title_justify="left",
+    )
     table.add_column(style="bold")
     table.add_column(justify="right")
     rows = [
@@ -276,7 +318,9 @@ def _print_summary(summary: RunSummary) -> None:
         ("Time", f"{summary.elapsed_seconds:.1f} s"),
     ]
     for label, value in rows:
-        table.add_row(label, f"[red]{value}[/]" if label == "Failed" and summary.failed else str(value))
+        table.add_row(
+            label, f"[red]{value}[/]" if label == "Failed" and summary.failed else str(value)
+        )
     if summary.interrupted:
         table.add_row("Interrupted", "[yellow]yes: run `slooh download` again to finish[/]")
     stdout_console().print(table)
@@ -294,8 +338,15 @@ def _print_plan(summary: RunSummary, base: Path) -> None:
             where = str(job.dest.relative_to(base))
         except ValueError:
             where = str(job.dest)
-        note = "replace" if job.overwrite else ("resume" if job.resume and job.dest.with_name(
-            job.dest.name + ".part").exists() else "")
+        note = (
+            "replace"
+            if job.overwrite
+            else (
+                "resume"
+                if job.resume and job.dest.with_name(job.dest.name + ".part").exists()
+                else ""
+            )
+        )
         table.add_row(job.picture.filename, where, note)
     if len(summary.planned) > 500:
         table.caption = f"... and {len(summary.planned) - 500} more"
@@ -304,10 +355,12 @@ def _print_plan(summary: RunSummary, base: Path) -> None:
 
 @handle_errors
 def demo(
-    dest: Annotated[Path, typer.Option("--dest", "-d", help="Where to put the demo library.", file_okay=False)] = Path(
-        "slooh-demo"
-    ),
-    pictures: Annotated[int, typer.Option(min=1, max=5000, help="Pictures in the fake catalog.")] = 60,
+    dest: Annotated[
+        Path, typer.Option("--dest", "-d", help="Where to put the demo library.", file_okay=False)
+    ] = Path("slooh-demo"),
+    pictures: Annotated[
+        int, typer.Option(min=1, max=5000, help="Pictures in the fake catalog.")
+    ] = 60,
     seed: Annotated[int, typer.Option(help="Catalog seed (same seed, same catalog).")] = 1,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -318,6 +371,7 @@ def demo(
     """
     from ._demo import run_demo
 
-    summary = run_demo(dest, pictures=pictures, seed=seed, json_=json_, quiet=quiet,
-                       execute=_execute)
+    summary = run_demo(
+        dest, pictures=pictures, seed=seed, json_=json_, quiet=quiet, execute=_execute
+    )
     _finish(summary, json_)

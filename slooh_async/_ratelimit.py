@@ -71,7 +71,8 @@ class RateLimiter:
             self.waiting -= 1
 
     async def _wait_pause(self) -> None:
-        while (delay := self._paused_until - self._clock()) > 0:
+        # a loop, not an Event: another 429 may push the deadline further while we sleep
+        while (delay := self._paused_until - self._clock()) > 0:  # noqa: ASYNC110
             await anyio.sleep(delay)
 
     async def _wait_window(self) -> None:

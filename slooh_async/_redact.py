@@ -55,14 +55,18 @@ def redact(text: str) -> str:
     """``text`` with registered secrets and secret-keyed values masked."""
     if _pattern is not None:
         text = _pattern.sub(MASK, text)
-    return _PAIR.sub(lambda m: f"{m['key']}{m['sep']}{m['quote']}{MASK}" if m["value"] else m[0], text)
+    return _PAIR.sub(
+        lambda m: f"{m['key']}{m['sep']}{m['quote']}{MASK}" if m["value"] else m[0], text
+    )
 
 
 def redact_mapping(data: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of a JSON body with secret keys masked (recursively)."""
     return {
-        key: MASK if key.lower() in SECRET_KEYS and value not in (None, "")
-        else redact_mapping(value) if isinstance(value, Mapping)
+        key: MASK
+        if key.lower() in SECRET_KEYS and value not in (None, "")
+        else redact_mapping(value)
+        if isinstance(value, Mapping)
         else value
         for key, value in data.items()
     }

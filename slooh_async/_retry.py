@@ -50,7 +50,9 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - now).total_seconds())
 
 
-def backoff_delay(attempt: int, *, base: float, cap: float, rng: random.Random | None = None) -> float:
+def backoff_delay(
+    attempt: int, *, base: float, cap: float, rng: random.Random | None = None
+) -> float:
     """Full-jitter exponential backoff: uniform in ``[base/2, min(cap, base * 2**attempt)]``.
 
     ``attempt`` counts from 0 (the wait after the first failure). The lower bound keeps a

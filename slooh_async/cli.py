@@ -38,11 +38,17 @@ def _version(value: bool) -> None:
 def _global(
     config: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="Config file (default: $SLOOH_CONFIG or the user config folder).",
-                     dir_okay=False),
+        typer.Option(
+            "--config",
+            "-c",
+            help="Config file (default: $SLOOH_CONFIG or the user config folder).",
+            dir_okay=False,
+        ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say more.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Everything, tracebacks included.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Everything, tracebacks included.")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,

@@ -22,7 +22,7 @@ from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
 from ._exceptions import DownloadError, SloohError, StorageError
 from .api import Picture, SloohClient
-from .planning import DownloadJob, DownloadRequest, PagePlan, Planner
+from .planning import DownloadJob, DownloadRequest, PagePlan, Planner, picture_from_record
 from .progress import NullProgress, ProgressSink
 from .storage import Fetcher
 from .tracker import ImageRecord, ImageRow, ImageStatus, Tracker
@@ -117,6 +117,7 @@ class Pipeline:
     summary: RunSummary = field(default_factory=RunSummary)
     _stopping: anyio.Event = field(default_factory=anyio.Event)
     _inflight: dict[int, anyio.CancelScope] = field(default_factory=dict)
+    _drained: anyio.Event = field(default_factory=anyio.Event)
     _fatal: BaseException | None = None
 
     async def run(self) -> RunSummary:
@@ -168,9 +169,9 @@ class Pipeline:
                 tg.start_soon(self._cancel_inflight_after_grace)
 
     async def _cancel_inflight_after_grace(self) -> None:
-        with anyio.move_on_after(self.grace):
-            while self._inflight:
-                await anyio.sleep(0.05)
+        if self._inflight:
+            with anyio.move_on_after(self.grace):
+                await self._drained.wait()
         for scope in list(self._inflight.values()):
             scope.cancel()
 
@@ -206,14 +207,18 @@ class Pipeline:
         if self.request.only_keys is not None and not self.request.mission_id:
             # retry: FITS frames are found through their missions, no scan needed
             for mission_id, record in fits_records.items():
-                await self._mission_fits(mission_id, _parent_from(record), send, missions_done)
+                await self._mission_fits(
+                    mission_id, picture_from_record(record), send, missions_done
+                )
         if scan_pictures:
             complete = await self._scan(send, waiting_pictures, fits_records, missions_done)
             self.summary.complete_scan = complete
         if self.request.only_keys is None:
             for mission_id, record in fits_records.items():
                 if mission_id not in missions_done:
-                    await self._mission_fits(mission_id, _parent_from(record), send, missions_done)
+                    await self._mission_fits(
+                        mission_id, picture_from_record(record), send, missions_done
+                    )
 
     async def _scan(
         self,
@@ -226,7 +231,9 @@ class Pipeline:
         incremental = self.incremental and not self.request.filtered
         retrying = self.request.only_keys is not None
         pages = self.client.iter_picture_pages(
-            self.batch_size, self.request.mission_id or 0, self.request.start,
+            self.batch_size,
+            self.request.mission_id or 0,
+            self.request.start,
             on_page=self.progress.listing,
         )
         async with aclosing(pages):
@@ -234,7 +241,9 @@ class Pipeline:
                 plan = await self._plan(page, send)
                 if self._limit_reached():
                     return False
-                checked = retrying or await self._missions_of(page, send, fits_records, missions_done)
+                checked = retrying or await self._missions_of(
+                    page, send, fits_records, missions_done
+                )
                 waiting.difference_update(p.key for p in page)
                 if retrying and not waiting:
                     return False
@@ -332,6 +341,8 @@ class Pipeline:
                         self._fail_run(exc)
                     finally:
                         self._inflight.pop(number, None)
+                        if self._stopping.is_set() and not self._inflight:
+                            self._drained.set()
 
     async def _download(self, number: int, job: DownloadJob, writer: _ResultWriter) -> None:
         picture = job.picture
@@ -358,8 +369,13 @@ class Pipeline:
         self.progress.file_done(number, picture.filename, result.size)
         await writer.add(
             ImageRow.from_picture(
-                picture, status="done", path=result.path, size=result.size, hash=result.hash,
-                hash_algorithm=result.hash_algorithm, attempts=result.attempts,
+                picture,
+                status="done",
+                path=result.path,
+                size=result.size,
+                hash=result.hash,
+                hash_algorithm=result.hash_algorithm,
+                attempts=result.attempts,
                 session_id=self.planner.session_id,
             )
         )
@@ -368,7 +384,11 @@ class Pipeline:
         self, picture: Picture, status: ImageStatus, job: DownloadJob, *, error: str, attempts: int
     ) -> ImageRow:
         return ImageRow.from_picture(
-            picture, status=status, path=job.dest, error=error, attempts=attempts,
+            picture,
+            status=status,
+            path=job.dest,
+            error=error,
+            attempts=attempts,
             session_id=self.planner.session_id,
         )
 
@@ -379,20 +399,3 @@ def _cancel_when(event: anyio.Event, scope: anyio.CancelScope) -> Callable[[], A
         scope.cancel()
 
     return waiter
-
-
-def _parent_from(record: ImageRecord) -> Picture:
-    """A stand-in parent picture for a mission known only from the tracker."""
-    when = record.observed_at
-    return Picture.model_validate(
-        {
-            "scheduledMissionId": record.mission_id,
-            "imageTitle": record.title,
-            "telescopeName": record.telescope,
-            "instrumentName": record.instrument,
-            "displayDate": when.strftime("%B %d, %Y") if when else None,
-            "displayTime": when.strftime("%H:%M:%S UTC") if when else None,
-        }
-    )
-
-

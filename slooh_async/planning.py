@@ -19,7 +19,28 @@ from .organizer import FileOrganizer, object_name, unique_path
 from .storage import part_path
 from .tracker import ImageRecord, ImageRow, Tracker
 
-__all__ = ["DownloadJob", "DownloadRequest", "PagePlan", "Planner", "Skip"]
+
+def picture_from_record(record: ImageRecord | ImageRow) -> Picture:
+    """The picture a tracker record describes (to place it, or to parent a mission's FITS)."""
+    when = record.observed_at
+    return Picture.model_validate(
+        {
+            "imageId": record.image_id,
+            "scheduledMissionId": record.mission_id,
+            "imageTitle": record.title,
+            "imageDownloadURL": record.url,
+            "imageDownloadFilename": record.filename,
+            "telescopeName": record.telescope,
+            "instrumentName": record.instrument,
+            "displayDate": when.strftime("%Y-%m-%d") if when else None,
+            "displayTime": when.strftime("%H:%M:%S UTC") if when else None,
+            "kind": record.kind,
+            "position": record.position,
+        }
+    )
+
+
+__all__ = ["DownloadJob", "DownloadRequest", "PagePlan", "Planner", "Skip", "picture_from_record"]
 
 log = logging.getLogger("slooh_async.planning")
 
@@ -50,8 +71,15 @@ class DownloadRequest:
     def filtered(self) -> bool:
         """True when the run does not cover the whole library."""
         return bool(
-            self.telescope or self.object or self.format or self.since or self.until
-            or self.limit or self.start > 1 or self.mission_id or self.only_keys is not None
+            self.telescope
+            or self.object
+            or self.format
+            or self.since
+            or self.until
+            or self.limit
+            or self.start > 1
+            or self.mission_id
+            or self.only_keys is not None
             or self.fits != "with"
         )
 
@@ -78,7 +106,9 @@ class DownloadRequest:
         if when is None:
             return False
         day = when.date()
-        return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
+        return (self.since is None or day >= self.since) and (
+            self.until is None or day <= self.until
+        )
 
     def wants_fits_of(self, picture: Picture) -> bool:
         """Whether the FITS frames of this picture's mission can pass the filters."""
@@ -178,7 +208,9 @@ class Planner:
             if exists_rows:
                 self.tracker.record_batch(exists_rows)
             if plan.jobs:
-                self.tracker.mark_pending([self._row(j.picture, "pending", j.dest) for j in plan.jobs])
+                self.tracker.mark_pending(
+                    [self._row(j.picture, "pending", j.dest) for j in plan.jobs]
+                )
         return plan
 
     def final_path(self, job: DownloadJob) -> Path:
@@ -215,7 +247,9 @@ class Planner:
             return self._own_file(picture, record, dest)
         return self._foreign_file(picture, dest)
 
-    def _own_file(self, picture: Picture, record: ImageRecord | None, dest: Path) -> DownloadJob | Skip:
+    def _own_file(
+        self, picture: Picture, record: ImageRecord | None, dest: Path
+    ) -> DownloadJob | Skip:
         """Our own file is at ``dest``: replace it when asked to, else adopt it."""
         replace = self.request.redownload_all or (
             record is not None
@@ -260,7 +294,9 @@ class Planner:
 
         return unique_path(dest, taken)
 
-    def _row(self, picture: Picture, status: Literal["done", "pending"], path: Path | None) -> ImageRow:
+    def _row(
+        self, picture: Picture, status: Literal["done", "pending"], path: Path | None
+    ) -> ImageRow:
         size = _size(path) if status == "done" and path is not None else None
         return ImageRow.from_picture(
             picture, status=status, path=path, size=size, session_id=self.session_id

@@ -89,7 +89,7 @@ class LogProgress(NullProgress):
         self.bytes = 0
 
     def _say(self, text: str) -> None:
-        print(text, file=self._stream, flush=True)  # noqa: T201 - this sink's job is to print
+        print(text, file=self._stream, flush=True)
 
     def listing(self, what: str, page: int, pages: int | None) -> None:
         of = f"/{pages}" if pages else ""

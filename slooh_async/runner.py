@@ -47,7 +47,9 @@ def download_client(
     threads = settings.download.threads
     return httpx.AsyncClient(
         transport=transport,
-        timeout=httpx.Timeout(settings.download.timeout, connect=min(30.0, settings.download.timeout)),
+        timeout=httpx.Timeout(
+            settings.download.timeout, connect=min(30.0, settings.download.timeout)
+        ),
         limits=httpx.Limits(max_connections=threads * 2, max_keepalive_connections=threads * 2),
         headers={"Accept-Encoding": "identity", "User-Agent": "slooh-async"},
         follow_redirects=True,
@@ -65,20 +67,28 @@ async def run_download(
     """One complete run; the tracker session ends completed, interrupted or failed."""
     options = options or RunOptions()
     download = settings.download
-    retry = options.retry or RetryPolicy(max_retries=download.max_retries, base_delay=download.retry_delay)
+    retry = options.retry or RetryPolicy(
+        max_retries=download.max_retries, base_delay=download.retry_delay
+    )
     writes = not request.dry_run
     incremental = not await to_thread.run_sync(tracker.needs_full_scan)
-    session_id = await to_thread.run_sync(tracker.start_session, options.command) if writes else None
+    session_id = (
+        await to_thread.run_sync(tracker.start_session, options.command) if writes else None
+    )
     if writes and options.command != "retry":
         await to_thread.run_sync(tracker.set_needs_full_scan, True)
     status: Literal["completed", "interrupted", "failed"] = "failed"
     pipeline: Pipeline | None = None
     try:
         async with (
-            SloohClient.from_settings(settings, retry=retry, transport=options.api_transport) as client,
+            SloohClient.from_settings(
+                settings, retry=retry, transport=options.api_transport
+            ) as client,
             download_client(settings, options.download_transport) as http,
         ):
-            planner = Planner(tracker, FileOrganizer(settings.folders), download, request, session_id)
+            planner = Planner(
+                tracker, FileOrganizer(settings.folders), download, request, session_id
+            )
             fetcher = Fetcher(
                 http,
                 RateLimiter(download.download_rate_limit),
@@ -86,10 +96,17 @@ async def run_download(
                 hash_algorithm=download.hash_algorithm,
             )
             pipeline = Pipeline(
-                client, tracker, planner, fetcher, request,
-                threads=download.threads, batch_size=download.batch_size,
-                queue_size=download.queue_bound, progress=progress or NullProgress(),
-                handle_signals=options.handle_signals, incremental=incremental,
+                client,
+                tracker,
+                planner,
+                fetcher,
+                request,
+                threads=download.threads,
+                batch_size=download.batch_size,
+                queue_size=download.queue_bound,
+                progress=progress or NullProgress(),
+                handle_signals=options.handle_signals,
+                incremental=incremental,
             )
             summary = await pipeline.run()
         if summary.interrupted:
@@ -106,7 +123,10 @@ async def run_download(
             with CancelScope(shield=True):
                 await to_thread.run_sync(
                     lambda: tracker.finish_session(
-                        session_id, status, downloaded=done.downloaded, failed=done.failed,
+                        session_id,
+                        status,
+                        downloaded=done.downloaded,
+                        failed=done.failed,
                         skipped=done.already_downloaded + done.skipped_existing,
                         bytes=done.total_bytes,
                     )

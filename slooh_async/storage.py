@@ -112,10 +112,10 @@ class _PartFile:
         self.part.parent.mkdir(parents=True, exist_ok=True)
         self.hasher = hashlib.new(self.algorithm) if self.algorithm else None
         if offset <= 0:
-            self.handle = open(self.part, "wb")  # noqa: SIM115 - closed in close()
+            self.handle = open(self.part, "wb")
             self.size = 0
             return
-        self.handle = open(self.part, "r+b")  # noqa: SIM115
+        self.handle = open(self.part, "r+b")
         if self.hasher is not None:
             while chunk := self.handle.read(1 << 20):
                 self.hasher.update(chunk)
@@ -215,8 +215,14 @@ class Fetcher:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(part.close)
         digest = part.hasher.hexdigest() if part.hasher is not None else None
-        return FetchResult(target, part.size, digest, self.hash_algorithm if digest else None,
-                           attempts, resumed_from)
+        return FetchResult(
+            target,
+            part.size,
+            digest,
+            self.hash_algorithm if digest else None,
+            attempts,
+            resumed_from,
+        )
 
     async def _attempt(
         self,
@@ -269,7 +275,9 @@ class Fetcher:
             if start != offset:
                 raise _Restart(f"asked for bytes {offset}-, got {start}-")
             await self._thread(part.open, offset)
-            expected = total if total is not None else (offset + length if length is not None else None)
+            expected = (
+                total if total is not None else (offset + length if length is not None else None)
+            )
             return expected, True
         if status == 200:
             await self._thread(part.open, 0)

@@ -68,7 +68,9 @@ class MockSlooh:
         if path.endswith("/login"):
             return self._login(request, body)
         if body.get("token") != f"{self.token_value}{self.valid_generation}":
-            return httpx.Response(200, json={"apiError": True, "statusCode": 401, "errorMsg": "expired"})
+            return httpx.Response(
+                200, json={"apiError": True, "statusCode": 401, "errorMsg": "expired"}
+            )
         if path.endswith("getMyPictures"):
             return self._pictures(body)
         if path.endswith("getUserGravityStatus"):
@@ -83,19 +85,38 @@ class MockSlooh:
     def _login(self, request: httpx.Request, body: dict[str, Any]) -> httpx.Response:
         self.cookies_seen.append(request.headers.get("cookie"))
         if body.get("passwd") != self.password:
-            return httpx.Response(200, json={"loginError": "true", "errorMsg": "Wrong password, sorry",
-                                             "statusCode": 200, "apiError": False})
+            return httpx.Response(
+                200,
+                json={
+                    "loginError": "true",
+                    "errorMsg": "Wrong password, sorry",
+                    "statusCode": 200,
+                    "apiError": False,
+                },
+            )
         self.logins += 1
         self.valid_generation = self.logins
-        return httpx.Response(200, json={
-            "at": "7", "cid": "123456789", "token": f"{self.token_value}{self.logins}",
-            "loginError": "false", "displayName": "Star Gazer",
-        })
+        return httpx.Response(
+            200,
+            json={
+                "at": "7",
+                "cid": "123456789",
+                "token": f"{self.token_value}{self.logins}",
+                "loginError": "false",
+                "displayName": "Star Gazer",
+            },
+        )
 
     def _pictures(self, body: dict[str, Any]) -> httpx.Response:
         first, count = int(body["firstImageNumber"]), int(body["maxImageCount"])
         items = self.pictures[first - 1 : first - 1 + count]
-        return httpx.Response(200, json={
-            "firstImageNumber": first, "maxImageCount": count, "imageCount": len(items),
-            "totalCount": str(len(self.pictures)), "imageList": items,
-        })
+        return httpx.Response(
+            200,
+            json={
+                "firstImageNumber": first,
+                "maxImageCount": count,
+                "imageCount": len(items),
+                "totalCount": str(len(self.pictures)),
+                "imageList": items,
+            },
+        )

@@ -27,8 +27,12 @@ pytestmark = pytest.mark.anyio
 def make_client(service: MockSlooh, **kwargs: Any) -> SloohClient:
     kwargs.setdefault("retry", RetryPolicy.no_wait(max_retries=3))
     return SloohClient(
-        base_url="https://app.example", username="stargazer", password=service.password,
-        rate_limit=0, transport=service.transport(), **kwargs,
+        base_url="https://app.example",
+        username="stargazer",
+        password=service.password,
+        rate_limit=0,
+        transport=service.transport(),
+        **kwargs,
     )
 
 
@@ -63,8 +67,13 @@ async def test_authenticated_calls_carry_at_cid_token() -> None:
 async def test_bad_credentials_raise_with_the_services_message() -> None:
     """A loginError "true" answer raises AuthenticationError carrying errorMsg."""
     service = MockSlooh(password="right")
-    client = SloohClient(base_url="https://x", username="u", password="wrong-password",
-                         rate_limit=0, transport=service.transport())
+    client = SloohClient(
+        base_url="https://x",
+        username="u",
+        password="wrong-password",
+        rate_limit=0,
+        transport=service.transport(),
+    )
     async with client:
         with pytest.raises(AuthenticationError, match="Wrong password, sorry") as caught:
             await client.login()
@@ -84,7 +93,9 @@ async def test_login_failure_shapes(answer: dict[str, Any]) -> None:
     """loginError as bool, apiError true, or missing at/token all count as a failed login."""
     service = MockSlooh()
     service.hooks.append(
-        lambda req, body: httpx.Response(200, json=answer) if req.url.path.endswith("/login") else None
+        lambda req, body: (
+            httpx.Response(200, json=answer) if req.url.path.endswith("/login") else None
+        )
     )
     async with make_client(service) as client:
         with pytest.raises(AuthenticationError):
@@ -174,8 +185,11 @@ async def test_second_session_failure_raises() -> None:
     """When the re-login does not help, SessionExpiredError is raised (exit code 4)."""
     service = MockSlooh()
     service.hooks.append(
-        lambda req, body: httpx.Response(200, json={"apiError": True, "statusCode": 401})
-        if req.url.path.endswith("getMyPictures") else None
+        lambda req, body: (
+            httpx.Response(200, json={"apiError": True, "statusCode": 401})
+            if req.url.path.endswith("getMyPictures")
+            else None
+        )
     )
     async with make_client(service) as client:
         with pytest.raises(SessionExpiredError) as caught:
@@ -266,16 +280,21 @@ async def test_other_4xx_are_not_retried(status: int) -> None:
 
 
 async def test_transport_errors_are_retried_then_reported() -> None:
-    """Connection errors are retried; when they persist the error says the service is unreachable."""
+    """Connection errors are retried; persistent ones say the service is unreachable."""
     calls = {"n": 0}
 
     def refuse(request: httpx.Request) -> httpx.Response:
         calls["n"] += 1
         raise httpx.ConnectError("connection refused", request=request)
 
-    client = SloohClient(base_url="https://down.example", username="u", password="password1",
-                         rate_limit=0, retry=RetryPolicy.no_wait(2),
-                         transport=httpx.MockTransport(refuse))
+    client = SloohClient(
+        base_url="https://down.example",
+        username="u",
+        password="password1",
+        rate_limit=0,
+        retry=RetryPolicy.no_wait(2),
+        transport=httpx.MockTransport(refuse),
+    )
     async with client:
         with pytest.raises(ServiceUnavailableError, match="cannot reach https://down.example"):
             await client.login()
@@ -298,16 +317,27 @@ async def test_json_error_with_retryable_status_code_is_retried() -> None:
         assert len((await client.get_pictures(1, 2)).pictures) == 2
 
 
-@pytest.mark.parametrize(("code", "error"), [(403, AccountError), (418, AccountError),
-                                             (421, AccountError), (419, AccountError),
-                                             (402, AuthenticationError)])
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        (403, AccountError),
+        (418, AccountError),
+        (421, AccountError),
+        (419, AccountError),
+        (402, AuthenticationError),
+    ],
+)
 async def test_account_status_codes_are_clear_errors(code: int, error: type[Exception]) -> None:
     """statusCode 402/403/418/419/421 are clear errors, not retried, not re-logged."""
     service = MockSlooh()
     service.hooks.append(
-        lambda req, body: httpx.Response(200, json={"apiError": True, "statusCode": code,
-                                                    "errorMsg": "see your account"})
-        if req.url.path.endswith("getMyPictures") else None
+        lambda req, body: (
+            httpx.Response(
+                200, json={"apiError": True, "statusCode": code, "errorMsg": "see your account"}
+            )
+            if req.url.path.endswith("getMyPictures")
+            else None
+        )
     )
     async with make_client(service) as client:
         with pytest.raises(error, match="see your account"):
@@ -319,9 +349,11 @@ async def test_other_api_error_raises_service_error() -> None:
     """apiError true with an unknown code raises ServiceError with errorMsg."""
     service = MockSlooh()
     service.hooks.append(
-        lambda req, body: httpx.Response(200, json={"apiError": True, "errorCode": 77,
-                                                    "errorMsg": "boom"})
-        if req.url.path.endswith("getMyPictures") else None
+        lambda req, body: (
+            httpx.Response(200, json={"apiError": True, "errorCode": 77, "errorMsg": "boom"})
+            if req.url.path.endswith("getMyPictures")
+            else None
+        )
     )
     async with make_client(service) as client:
         with pytest.raises(ServiceError, match="boom"):
@@ -329,17 +361,25 @@ async def test_other_api_error_raises_service_error() -> None:
 
 
 async def test_mission_fits_frames_inherit_from_parent() -> None:
-    """FITS frames get key fits:{mission}:{file}, the parent's title/telescope, no imageId needed."""
+    """FITS frames get key fits:{mission}:{file} and the parent's title, no imageId needed."""
     service = MockSlooh()
-    service.fits[500] = [{
-        "groupIndex": 0, "groupName": "CCD Imager",
-        "groupImageList": [
-            {"imageTitle": "m42_20260121_011658_0_iycarr_l_cal.fit",
-             "imageURL": "https://polaris.example/a/m42_20260121_011658_0_iycarr_l_cal.fit"},
-            {"imageId": "99", "imageTitle": "m42_20260121_011658_0_iycarr_h_cal.fit",
-             "imageURL": "https://polaris.example/a/m42_20260121_011658_0_iycarr_h_cal.fit"},
-        ],
-    }]
+    service.fits[500] = [
+        {
+            "groupIndex": 0,
+            "groupName": "CCD Imager",
+            "groupImageList": [
+                {
+                    "imageTitle": "m42_20260121_011658_0_iycarr_l_cal.fit",
+                    "imageURL": "https://polaris.example/a/m42_20260121_011658_0_iycarr_l_cal.fit",
+                },
+                {
+                    "imageId": "99",
+                    "imageTitle": "m42_20260121_011658_0_iycarr_h_cal.fit",
+                    "imageURL": "https://polaris.example/a/m42_20260121_011658_0_iycarr_h_cal.fit",
+                },
+            ],
+        }
+    ]
     async with make_client(service) as client:
         parent = (await client.get_pictures(1, 1)).pictures[0]
         frames = [f async for f in client.iter_mission_fits(500, parent)]
@@ -355,8 +395,12 @@ async def test_mission_fits_frames_inherit_from_parent() -> None:
 async def test_empty_fits_answer_is_checked_against_silent_expiry() -> None:
     """An empty FITS list from a dead session is detected by a probe, and retried after login."""
     service = MockSlooh()
-    service.fits[7] = [{"groupName": "CCD", "groupImageList": [
-        {"imageTitle": "a.fit", "imageURL": "https://h/a.fit"}]}]
+    service.fits[7] = [
+        {
+            "groupName": "CCD",
+            "groupImageList": [{"imageTitle": "a.fit", "imageURL": "https://h/a.fit"}],
+        }
+    ]
     async with make_client(service) as client:
         await client.login()
         service.expire()
@@ -381,9 +425,18 @@ async def test_secrets_never_reach_logs_errors_or_reprs(caplog: pytest.LogCaptur
     service = MockSlooh()
     caplog.set_level(logging.DEBUG, logger="slooh_async")
     service.hooks.append(
-        lambda req, body: httpx.Response(200, json={"apiError": True, "errorCode": 1,
-                                                    "errorMsg": f"bad token {body.get('token')}"})
-        if req.url.path.endswith("getUserGravityStatus") else None
+        lambda req, body: (
+            httpx.Response(
+                200,
+                json={
+                    "apiError": True,
+                    "errorCode": 1,
+                    "errorMsg": f"bad token {body.get('token')}",
+                },
+            )
+            if req.url.path.endswith("getUserGravityStatus")
+            else None
+        )
     )
     async with make_client(service) as client:
         await client.login()

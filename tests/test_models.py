@@ -96,11 +96,18 @@ def test_pages_accept_string_counts_and_junk_items() -> None:
     page = PicturesPage.model_validate({"totalCount": "1263", "imageList": [REAL, "junk", None]})
     assert page.total_count == 1263 and len(page.pictures) == 1
     assert PicturesPage.model_validate({"totalCount": 7}).total_count == 7
-    missions = MissionsPage.model_validate({"missionCount": "3", "imageList": [
-        {"scheduledMissionId": "9", "missionImageCount": "4", "fitsIsAvailable": "true"}]})
+    missions = MissionsPage.model_validate(
+        {
+            "missionCount": "3",
+            "imageList": [
+                {"scheduledMissionId": "9", "missionImageCount": "4", "fitsIsAvailable": "true"}
+            ],
+        }
+    )
     assert missions.image_count == 3
     assert missions.missions[0] == Mission.model_validate(
-        {"scheduledMissionId": 9, "missionImageCount": 4, "fitsIsAvailable": True})
+        {"scheduledMissionId": 9, "missionImageCount": 4, "fitsIsAvailable": True}
+    )
 
 
 def test_cursor_stops_past_total() -> None:
@@ -130,7 +137,10 @@ def test_redaction_of_values_and_pairs(caplog: pytest.LogCaptureFixture) -> None
     text = 'passwd=correct-horse-battery format=png {"at": "7", "token": "' + "ab" * 20 + '"}'
     assert redact(text) == 'passwd=*** format=png {"at": "***", "token": "***"}'
     assert redact_mapping({"username": "u", "passwd": "p", "x": {"cid": "1"}}) == {
-        "username": "u", "passwd": "***", "x": {"cid": "***"}}
+        "username": "u",
+        "passwd": "***",
+        "x": {"cid": "***"},
+    }
 
 
 def test_redacting_filter_masks_log_records(caplog: pytest.LogCaptureFixture) -> None:

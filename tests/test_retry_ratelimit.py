@@ -43,9 +43,21 @@ def test_retry_after_in_the_past_is_zero() -> None:
     assert parse_retry_after("Mon, 01 Jan 2001 00:00:00 GMT") == 0.0
 
 
-@pytest.mark.parametrize(("status", "retry"), [(408, True), (429, True), (500, True), (503, True),
-                                               (599, True), (400, False), (401, False),
-                                               (403, False), (404, False), (200, False)])
+@pytest.mark.parametrize(
+    ("status", "retry"),
+    [
+        (408, True),
+        (429, True),
+        (500, True),
+        (503, True),
+        (599, True),
+        (400, False),
+        (401, False),
+        (403, False),
+        (404, False),
+        (200, False),
+    ],
+)
 def test_retryable_statuses(status: int, retry: bool) -> None:
     """Only 408, 429 and 5xx are retried."""
     assert is_retryable_status(status) is retry

@@ -50,9 +50,13 @@ class Host:
         payload = self.body[start:]
         headers["Content-Length"] = str(len(payload))
         if fault == "drop":
-            return httpx.Response(status, headers=headers, stream=_Dropping(payload[: len(payload) // 2]))
+            return httpx.Response(
+                status, headers=headers, stream=_Dropping(payload[: len(payload) // 2])
+            )
         if fault == "short":
-            return httpx.Response(status, headers=headers, stream=_Dropping(payload[:1000], drop=False))
+            return httpx.Response(
+                status, headers=headers, stream=_Dropping(payload[:1000], drop=False)
+            )
         return httpx.Response(status, headers=headers, content=payload)
 
 
@@ -74,15 +78,22 @@ def host() -> Host:
 @pytest.fixture
 async def fetcher(host: Host) -> AsyncIterator[Fetcher]:
     async with httpx.AsyncClient(transport=httpx.MockTransport(host)) as http:
-        yield Fetcher(http, RateLimiter(0), RetryPolicy.no_wait(3), hash_algorithm="sha256",
-                      chunk_size=64 * 1024)
+        yield Fetcher(
+            http,
+            RateLimiter(0),
+            RetryPolicy.no_wait(3),
+            hash_algorithm="sha256",
+            chunk_size=64 * 1024,
+        )
 
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-async def test_download_lands_in_place_with_hash_and_mtime(fetcher: Fetcher, tmp_path: Path) -> None:
+async def test_download_lands_in_place_with_hash_and_mtime(
+    fetcher: Fetcher, tmp_path: Path
+) -> None:
     """The file arrives whole, the .part is gone, the hash matches, mtime is the observation."""
     dest = tmp_path / "M42" / "a.png"
     when = datetime(2026, 1, 21, 1, 16, 58, tzinfo=UTC)
@@ -101,7 +112,9 @@ async def test_resume_sends_range_and_appends(fetcher: Fetcher, host: Host, tmp_
     assert dest.read_bytes() == BODY and result.hash == sha(BODY) and result.resumed_from == 100_000
 
 
-async def test_range_ignored_restarts_from_zero(fetcher: Fetcher, host: Host, tmp_path: Path) -> None:
+async def test_range_ignored_restarts_from_zero(
+    fetcher: Fetcher, host: Host, tmp_path: Path
+) -> None:
     """A host answering 200 to a Range request: the part is rewritten from byte 0."""
     host.ranges = False
     dest = tmp_path / "a.png"
@@ -110,7 +123,9 @@ async def test_range_ignored_restarts_from_zero(fetcher: Fetcher, host: Host, tm
     assert dest.read_bytes() == BODY
 
 
-async def test_416_with_complete_part_finishes(fetcher: Fetcher, host: Host, tmp_path: Path) -> None:
+async def test_416_with_complete_part_finishes(
+    fetcher: Fetcher, host: Host, tmp_path: Path
+) -> None:
     """416 whose Content-Range total equals the part's size: the part was complete."""
     dest = tmp_path / "a.png"
     part_path(dest).write_bytes(BODY)
@@ -151,7 +166,9 @@ async def test_5xx_is_retried(fetcher: Fetcher, host: Host, tmp_path: Path) -> N
     assert len(host.requests) == 3
 
 
-async def test_persistent_5xx_fails_without_a_file(fetcher: Fetcher, host: Host, tmp_path: Path) -> None:
+async def test_persistent_5xx_fails_without_a_file(
+    fetcher: Fetcher, host: Host, tmp_path: Path
+) -> None:
     """After max_retries the file fails; nothing is at the destination."""
     host.faults = ["503"] * 10
     dest = tmp_path / "a.png"

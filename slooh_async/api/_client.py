@@ -330,7 +330,9 @@ class SloohClient:
         """Every mission, each exactly once."""
         cursor = PageCursor(start=1, batch_size=batch_size)
         while not cursor.done:
-            page = await self._scan_page(cursor, lambda: self.get_missions(cursor.first, batch_size))
+            page = await self._scan_page(
+                cursor, lambda: self.get_missions(cursor.first, batch_size)
+            )
             cursor.advance(len(page.missions), page.total_count)
             if on_page:
                 on_page("missions", cursor.pages, cursor.pages_expected)
@@ -353,15 +355,15 @@ class SloohClient:
                     seen.add(frame.key)
                     yield frame
 
-    async def _scan_page(
-        self, cursor: PageCursor, fetch: Callable[[], Awaitable[PageT]]
-    ) -> PageT:
+    async def _scan_page(self, cursor: PageCursor, fetch: Callable[[], Awaitable[PageT]]) -> PageT:
         """Fetch one page; an unexpected empty answer is a silent expiry: re-login once."""
         generation = self._creds.generation if self._creds else 0
         page = await fetch()
         if not cursor.looks_expired(_items(page), page.total_count, self._session_age()):
             return page
-        log.info("empty page %d in the middle of a scan: the session may have ended", cursor.pages + 1)
+        log.info(
+            "empty page %d in the middle of a scan: the session may have ended", cursor.pages + 1
+        )
         await self._relogin(generation)
         page = await fetch()
         # still empty: a count of "0" means the session is still dead; anything else is the end

@@ -268,7 +268,9 @@ class Picture(BaseModel):
         """UTC time of the observation, or ``None`` when nothing parses (never raises)."""
         when = parse_display_datetime(self.display_date, self.display_time)
         if when is None and self.image_timestamp:
-            stamp = self.image_timestamp / 1000 if self.image_timestamp > 1e11 else self.image_timestamp
+            stamp = (
+                self.image_timestamp / 1000 if self.image_timestamp > 1e11 else self.image_timestamp
+            )
             try:
                 when = datetime.fromtimestamp(stamp, tz=UTC)
             except (OverflowError, OSError, ValueError):
@@ -276,7 +278,9 @@ class Picture(BaseModel):
         if when is None:
             when = self.name_info.taken_at
         if when is None:
-            log.debug("no observation time for %s (%r %r)", self.key, self.display_date, self.display_time)
+            log.debug(
+                "no observation time for %s (%r %r)", self.key, self.display_date, self.display_time
+            )
         return when
 
     def fits_frame(self, entry: FitsEntry, group: str | None) -> Picture:

@@ -54,7 +54,7 @@ _PRODUCTS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class FilenameInfo:
-    """The parts of a Slooh file name; fields are ``None`` when the name does not follow the scheme."""
+    """The parts of a Slooh file name; fields are ``None`` when the name is not in that scheme."""
 
     stem: str
     extension: str
@@ -72,7 +72,7 @@ class FilenameInfo:
 
     @property
     def filter(self) -> str | None:
-        """``L``, ``R``, ``G``, ``B``, ``Ha``, ``OIII``, ``SII``, ``Mono``, ``LRGB``, or the raw code."""
+        """The filter: ``L``, ``R``, ``G``, ``B``, ``Ha``, ``OIII``, ``SII``, ``Mono``, ``LRGB``."""
         if self.product is None:
             return None
         known = _PRODUCTS.get(self.product.lower())
@@ -80,7 +80,7 @@ class FilenameInfo:
 
     @property
     def image_type(self) -> str:
-        """``FITS`` for FITS files, else ``Luminance``, ``RGB``, ``Narrowband``, ``Mono`` or ``Other``."""
+        """``FITS`` for FITS, else ``Luminance``, ``RGB``, ``Narrowband``, ``Mono`` or ``Other``."""
         if self.format == "FITS":
             return "FITS"
         known = _PRODUCTS.get((self.product or "").lower())

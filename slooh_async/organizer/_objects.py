@@ -3,7 +3,8 @@
 Rules, first match wins (docs/templates.md has the full story with real titles):
 
 1. A comet designation anywhere in the title: ``C/2025 A6 (Lemmon)`` -> ``C-2025 A6 (Lemmon)``,
-   ``(C2024 E1 Wierzchos)`` -> ``C-2024 E1 (Wierzchos)``, ``12P/Pons-Brooks`` -> ``12P (Pons-Brooks)``.
+   ``(C2024 E1 Wierzchos)`` -> ``C-2024 E1 (Wierzchos)``,
+   ``12P/Pons-Brooks`` -> ``12P (Pons-Brooks)``.
 2. Catalog designations (``Messier 43``, ``NGC  3199``, ``Sh 2-155``...), normalized (``M43``,
    ``NGC3199``, ``Sh2-155``) and widened with the Messier and Caldwell cross-indexes; the one
    whose catalog comes first in the preference (then in :data:`CATALOGS` order) wins, ties
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ._catalogs import CALDWELL_CROSS, CATALOGS, MESSIER_CROSS, Catalog
-from ._sanitize import sanitize_component
+from ._sanitize import readable, sanitize_component
 
 __all__ = [
     "COMET_CATALOG",
@@ -44,7 +45,8 @@ _ALIASES: dict[str, str] = {
     for catalog in CATALOGS
     for name in (catalog.key, catalog.title, *catalog.aliases)
 }
-_NUMBER = r"\d+"
+# Six digits cover every catalog; more would only be a number glued to a prefix.
+_NUMBER = r"\d{1,6}"
 _DCLD_NUMBER = r"\d{3}\.\d\s*[+-]\s*\d{2}\.\d"
 
 
@@ -60,7 +62,7 @@ def _catalog_pattern(catalog: Catalog) -> re.Pattern[str]:
     number = _DCLD_NUMBER if catalog.key == "DCLD" else _NUMBER
     # Not glued to a letter or digit on either side: "Mel 25" is not M, "C2024" is not C2024.
     return re.compile(
-        rf"(?<![^\W_])(?:{catalog.prefix})\s*(?P<num>{number})(?P<suffix>[A-Z](?![^\W_]))?(?![^\W_])",
+        rf"(?<![^\W_])(?:{catalog.prefix})\s*(?P<num>{number})(?P<suffix>(?-i:[A-Z])(?![^\W_]))?(?![^\W_])",
         re.IGNORECASE,
     )
 
@@ -72,7 +74,8 @@ _GROUP = re.compile(r"\s+Group\b", re.IGNORECASE)
 
 _COMET = re.compile(
     r"""(?<![^\W_])
-    (?:(?P<num>\d{1,4})(?P<pkind>[PDI])(?:\s*/\s*(?P<pname>[A-Z][\w'-]*(?:[ -][A-Z][\w'-]*)*))?
+    (?:(?:(?<=Comet\s)|(?=\d{1,4}[PDI]\s*/))  # "12P/..." or "Comet 12P", never "3D" alone
+       (?P<num>\d{1,4})(?P<pkind>[PDI])(?:\s*/\s*(?P<pname>[A-Z][\w'-]*(?:[ -][A-Z][\w'-]*)*))?
       |(?P<kind>[CPDXIA])\s*/\s*(?P<year>\d{4})\s*(?P<code>[A-Z]{1,2}\d{0,4})
       |(?P<kind2>[CP])(?P<year2>(?:19|20)\d{2})\s+(?P<code2>[A-Z]{1,2}\d{1,4}))
     (?![^\W_])
@@ -99,13 +102,6 @@ _SOLAR_SYSTEM = re.compile(
     r"(?:the\s+)?(?:(?:full|new|crescent|waxing|waning|gibbous|first|last|third|quarter|half"
     r"|super|blue|blood|harvest|planet|dwarf)\s+)*(?P<body>" + "|".join(_BODIES) + r")",
     re.IGNORECASE,
-)
-# Friendlier than "_" in a proper name: "RA: 23.1" -> "RA 23.1", 'the "Eye"' -> "the 'Eye'".
-_FRIENDLY = (
-    (re.compile(r"\s*:\s*"), " "),
-    (re.compile(r"\s*[/\\|]\s*"), "-"),
-    (re.compile(r'"'), "'"),
-    (re.compile(r"[*?<>]"), ""),
 )
 
 
@@ -190,7 +186,9 @@ def _designations(text: str) -> Iterator[_Designation]:
                 continue
             name = catalog.display.format(n=number) + (match["suffix"] or "").upper()
             group = _GROUP.match(text, match.end()) is not None
-            yield _Designation(catalog.key, f"{name} Group" if group else name, match.start(), group)
+            yield _Designation(
+                catalog.key, f"{name} Group" if group else name, match.start(), group
+            )
 
 
 def _number(catalog: Catalog, digits: str) -> str | None:
@@ -224,10 +222,7 @@ _PARTNERS = _partners()
 
 
 def _proper_name(text: str) -> str | None:
-    for pattern, replacement in _FRIENDLY:
-        text = pattern.sub(replacement, text)
-    # "../../etc" -> "-..-etc": separators left at the ends only look broken.
-    cleaned = sanitize_component(text.strip("-_. "), fallback="")
+    cleaned = sanitize_component(readable(text), fallback="")
     return cleaned or None
 
 

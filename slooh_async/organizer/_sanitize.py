@@ -17,7 +17,9 @@ __all__ = [
     "RESERVED_NAMES",
     "component_problem",
     "path_length",
+    "readable",
     "sanitize_component",
+    "truncate_bytes",
 ]
 
 #: Characters Windows refuses in a file name (``/`` and ``\\`` also separate folders).
@@ -31,8 +33,17 @@ RESERVED_NAMES = frozenset(
 )
 
 # Bidirectional overrides can make "gpj.exe" display as "exe.jpg": never worth keeping.
-_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 _SPACES = re.compile(r" {2,}")
+# Friendlier than "_" in names people read: "RA: 23.1" -> "RA 23.1", "C/2025" -> "C-2025".
+_READABLE = (
+    (re.compile(r"\s*:\s*"), " "),
+    (re.compile(r"\s*[/\\|]\s*"), "-"),
+    (re.compile(r'"'), "'"),
+    (re.compile(r"[*?<>\x00-\x1f\x7f-\x9f]"), ""),
+)
 
 
 def sanitize_component(
@@ -56,6 +67,16 @@ def sanitize_component(
         cleaned = truncate_bytes(cleaned, max_bytes).strip(" .")
     cleaned = _unreserve(cleaned)
     return cleaned or fallback
+
+
+def readable(text: str) -> str:
+    """``text`` with the characters :func:`sanitize_component` would turn into ``_`` replaced
+    the way a person would: ``:`` by a space, ``/ \\ |`` by ``-``, ``"`` by ``'``; ``* ? < >``
+    and control characters dropped; separators left at the ends go too (``../../etc`` ->
+    ``etc``, not ``-..-etc``). Not a sanitizer on its own."""
+    for pattern, replacement in _READABLE:
+        text = pattern.sub(replacement, text)
+    return text.strip("-_. ")
 
 
 def truncate_bytes(text: str, max_bytes: int) -> str:

@@ -35,7 +35,7 @@ PLACEHOLDERS: dict[str, str] = {
     "instrument": "the instrument: CCD Imager ('Unknown instrument' when missing)",
     "format": "the format folder from folders.format_names: FITS, Pictures, JPEG",
     "filename": "the file's own name, from the download URL",
-    "title": "the picture's title as given: Orion Nebula (M42)",
+    "title": "the title, made readable (':' -> ' ', '/' -> '-'): Comet C-2025 A6 (Lemmon)",
     "date": "UTC observation date, YYYY-MM-DD ('undated' when unknown)",
     "year": "UTC observation year, YYYY ('undated' when unknown)",
     "month": "UTC observation month, MM ('undated' when unknown)",
@@ -106,7 +106,7 @@ def render_component(component: tuple[Piece, ...], values: Mapping[str, str]) ->
 
 
 def _check_text(template: str, kind: TemplateKind) -> None:
-    if template.startswith(("/", "\\", "~")) or _DRIVE.match(template):
+    if kind == "folder" and (template.startswith(("/", "\\", "~")) or _DRIVE.match(template)):
         raise ValueError("must be relative to base_path (no leading '/', '\\', '~' or drive)")
     if kind == "filename" and ("/" in template or "\\" in template):
         raise ValueError("must not contain '/' or '\\' (folders belong in folders.template)")
@@ -131,7 +131,9 @@ def _pieces(template: str) -> list[Piece]:
 
 
 def _field(name: str, spec: str, conversion: str | None) -> Field:
-    shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+    shown = (
+        "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+    )
     if name not in PLACEHOLDERS:
         known = ", ".join("{" + key + "}" for key in sorted(PLACEHOLDERS))
         what = "an empty placeholder" if name == "" else f"unknown placeholder {shown}"
@@ -144,7 +146,8 @@ def _field(name: str, spec: str, conversion: str | None) -> Field:
         format("text", spec)
     except ValueError:
         raise ValueError(
-            f"has an invalid format spec in {shown} (values are text: use fill, align, width, .precision)"
+            f"has an invalid format spec in {shown} "
+            "(values are text: use fill, align, width, .precision)"
         ) from None
     if any(int(number) > _MAX_SPEC_NUMBER for number in re.findall(r"\d+", spec)):
         raise ValueError(f"has a width or precision above {_MAX_SPEC_NUMBER} in {shown}")
@@ -160,8 +163,7 @@ def _components(pieces: list[Piece], kind: TemplateKind) -> CompiledTemplate:
         first, *rest = piece.split("/")
         if first:
             components[-1].append(first)
-        for text in rest:
-            components.append([text] if text else [])
+        components.extend([text] if text else [] for text in rest)
     return tuple(tuple(component) for component in components)
 
 

@@ -58,16 +58,20 @@ def stdout_console() -> Console:
 
 def fail(message: str, code: int) -> NoReturn:
     """One red line on stderr and the exit code; a traceback only with ``--debug``."""
+    from rich.markup import escape
+
     from ._redact import redact
 
-    stderr_console().print(f"[bold red]error:[/] {redact(message)}", soft_wrap=True)
+    stderr_console().print(f"[bold red]error:[/] {escape(redact(message))}", soft_wrap=True)
     raise typer.Exit(code)
 
 
 def warn(message: str) -> None:
     """A yellow warning line on stderr (not shown with --quiet or --json)."""
     if not STATE.quiet and not STATE.json_output:
-        stderr_console().print(f"[yellow]warning:[/] {message}", soft_wrap=True)
+        from rich.markup import escape
+
+        stderr_console().print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True)
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -84,8 +88,10 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except ConfigError as exc:
             if STATE.debug:
                 raise
+            from rich.markup import escape
+
             for problem in exc.problems[:-1]:
-                stderr_console().print(f"[bold red]error:[/] {problem}", soft_wrap=True)
+                stderr_console().print(f"[bold red]error:[/] {escape(problem)}", soft_wrap=True)
             fail(exc.problems[-1] if exc.problems else str(exc), exc.exit_code)
         except SloohError as exc:
             if STATE.debug:

@@ -4,6 +4,7 @@
 SloohError (exit 1)
 ├── ConfigError (2)               bad settings, bad template, malformed config file
 ├── UsageError (2)                a command-line request that cannot be carried out
+├── organizer.PathError (2)       a picture cannot be given a safe path (template too long...)
 ├── LibraryLockedError (2)        another slooh process works on the same library
 ├── AuthenticationError (3)       the service refused the credentials
 ├── ServiceError (4)              the service answered, but not usefully

@@ -311,6 +311,12 @@ class Pipeline:
 
     def _count(self, plan: PagePlan) -> None:
         self.summary.total_available += plan.matched
+        for picture, error in plan.failures:
+            self.summary.failed += 1
+            self.summary.failures.append(
+                {"key": picture.key, "file": picture.filename, "error": error}
+            )
+            self.progress.file_failed(-1, picture.filename, error)
         for skip in plan.skips:
             if skip.reason == "tracked":
                 self.summary.already_downloaded += 1

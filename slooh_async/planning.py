@@ -15,9 +15,9 @@ from typing import Literal
 
 from .api import Picture
 from .config import DownloadSettings
-from .organizer import FileOrganizer, object_name, unique_path
+from .organizer import FileOrganizer, PathError, catalog_of, object_name, path_identity, unique_path
 from .storage import part_path
-from .tracker import ImageRecord, ImageRow, Tracker
+from .tracker import ImageRecord, ImageRow, ImageStatus, Tracker
 
 
 def picture_from_record(record: ImageRecord | ImageRow) -> Picture:
@@ -130,12 +130,12 @@ _FORMATS = {"fits": "FITS", "fit": "FITS", "png": "PNG", "jpeg": "JPEG", "jpg": 
 
 
 def _object_matches(query: str, picture: Picture) -> bool:
+    """A title substring, or the same designation however written (``m 42``, ``Messier 42``)."""
     wanted = query.casefold().strip()
     if wanted in picture.title.casefold():
         return True
-    designation = object_name(query, unknown="")
-    if designation:
-        return designation.casefold() == picture.object_name.casefold()
+    if catalog_of(query) is not None:
+        return object_name(query).casefold() == picture.object_name.casefold()
     squeezed = wanted.replace(" ", "")
     return bool(squeezed) and squeezed == picture.object_name.casefold().replace(" ", "")
 
@@ -165,6 +165,7 @@ class PagePlan:
 
     jobs: list[DownloadJob] = field(default_factory=list)
     skips: list[Skip] = field(default_factory=list)
+    failures: list[tuple[Picture, str]] = field(default_factory=list)
     matched: int = 0
     all_done: bool = True
 
@@ -178,7 +179,8 @@ class Planner:
     settings: DownloadSettings
     request: DownloadRequest
     session_id: int | None = None
-    claimed: dict[Path, str] = field(default_factory=dict)
+    #: paths given out in this run, compared as Windows and macOS do (case, Unicode form)
+    claimed: dict[str, str] = field(default_factory=dict)
     planned_keys: set[str] = field(default_factory=set)
 
     def plan(self, pictures: Sequence[Picture]) -> PagePlan:
@@ -198,13 +200,18 @@ class Planner:
             if self._tracked(record):
                 plan.skips.append(Skip(picture, "tracked", record.path if record else None))
                 continue
-            outcome = self._place(picture, record)
+            try:
+                outcome = self._place(picture, record)
+            except PathError as exc:  # one unplaceable picture must not stop the run
+                plan.failures.append((picture, str(exc)))
+                continue
             if isinstance(outcome, Skip):
                 plan.skips.append(outcome)
                 exists_rows.append(self._row(picture, "done", outcome.path))
             else:
                 plan.jobs.append(outcome)
         if not self.request.dry_run:
+            exists_rows += [self._row(p, "failed", None, error=error) for p, error in plan.failures]
             if exists_rows:
                 self.tracker.record_batch(exists_rows)
             if plan.jobs:
@@ -220,7 +227,9 @@ class Planner:
         owner = self._owner(job.dest)
         if owner == job.picture.key:
             return job.dest
-        return unique_path(job.dest, lambda p: p.exists() or (p != job.dest and p in self.claimed))
+        return unique_path(
+            job.dest, lambda p: p.exists() or (p != job.dest and self._is_claimed(p))
+        )
 
     def _tracked(self, record: ImageRecord | None) -> bool:
         return (
@@ -239,7 +248,7 @@ class Planner:
             ):
                 dest = record.path  # resume where the earlier run left off
         owner = self._owner(dest)
-        if dest in self.claimed or (owner not in (None, picture.key)):
+        if self._is_claimed(dest) or (owner not in (None, picture.key)):
             return self._claim(picture, self._free(dest, picture.key), resume=False)
         if not dest.exists():
             return self._claim(picture, dest, resume=owner == picture.key)
@@ -261,14 +270,14 @@ class Planner:
         if replace:
             return self._claim(picture, dest, resume=False, overwrite=True)
         # a file is only ever moved into place complete: a crash lost the tracker row, not bytes
-        self.claimed[dest] = picture.key
+        self._claim_path(dest, picture.key)
         return Skip(picture, "exists", dest)
 
     def _foreign_file(self, picture: Picture, dest: Path) -> DownloadJob | Skip:
         """A file the tracker does not know is at ``dest``: ``handle_duplicates`` decides."""
         policy = self.settings.handle_duplicates
         if policy == "skip" and self.settings.skip_existing:
-            self.claimed[dest] = picture.key
+            self._claim_path(dest, picture.key)
             return Skip(picture, "exists", dest)
         if policy == "rename":
             return self._claim(picture, self._free(dest, picture.key), resume=False)
@@ -277,8 +286,14 @@ class Planner:
     def _claim(
         self, picture: Picture, dest: Path, *, resume: bool, overwrite: bool = False
     ) -> DownloadJob:
-        self.claimed[dest] = picture.key
+        self._claim_path(dest, picture.key)
         return DownloadJob(picture, dest, resume=resume, overwrite=overwrite)
+
+    def _is_claimed(self, path: Path) -> bool:
+        return path_identity(path) in self.claimed
+
+    def _claim_path(self, path: Path, key: str) -> None:
+        self.claimed[path_identity(path)] = key
 
     def _owner(self, path: Path) -> str | None:
         return self.tracker.path_owners([path]).get(path)
@@ -286,7 +301,7 @@ class Planner:
     def _free(self, dest: Path, key: str) -> Path:
         def taken(candidate: Path) -> bool:
             return (
-                candidate in self.claimed
+                self._is_claimed(candidate)
                 or candidate.exists()
                 or part_path(candidate).exists()
                 or self._owner(candidate) not in (None, key)
@@ -295,11 +310,17 @@ class Planner:
         return unique_path(dest, taken)
 
     def _row(
-        self, picture: Picture, status: Literal["done", "pending"], path: Path | None
+        self, picture: Picture, status: ImageStatus, path: Path | None, *, error: str | None = None
     ) -> ImageRow:
         size = _size(path) if status == "done" and path is not None else None
         return ImageRow.from_picture(
-            picture, status=status, path=path, size=size, session_id=self.session_id
+            picture,
+            status=status,
+            path=path,
+            size=size,
+            error=error,
+            attempts=1 if error else 0,
+            session_id=self.session_id,
         )
 
 

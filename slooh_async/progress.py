@@ -215,13 +215,19 @@ class RichProgress(NullProgress):
         self.files.update(self._workers[worker], visible=False)
 
     def file_failed(self, worker: int, name: str, error: str) -> None:
+        """A file failed; ``worker`` is -1 when it failed before reaching a worker."""
+        from rich.markup import escape
+
         self.failed += 1
-        self.overall.advance(self._total, 1)
-        self.files.update(self._workers[worker], visible=False)
-        self.console.print(f"[red]failed[/] {name}: {error}")
+        if worker in self._workers:
+            self.overall.advance(self._total, 1)
+            self.files.update(self._workers[worker], visible=False)
+        self.console.print(f"[red]failed[/] {escape(name)}: {escape(error)}")
 
     def note(self, message: str) -> None:
-        self.console.print(message)
+        from rich.markup import escape
+
+        self.console.print(escape(message))
 
     def _refresh_totals(self) -> None:
         elapsed = max(time.monotonic() - self._started, 1e-6)

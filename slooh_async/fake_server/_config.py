@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 
 from ._faults import Faults
 
-__all__ = ["PRODUCT_IDS", "FakeConfig"]
+__all__ = ["DEFAULT_PRODUCT_ID", "PRODUCT_IDS", "FakeConfig"]
+
+#: The product id the web app sends.
+DEFAULT_PRODUCT_ID = "adfb3d74-e551-11e9-a8f4-06b2ab7e8ae4"
 
 #: The product ids the contract lists (web app, community clients); both are accepted.
-PRODUCT_IDS = frozenset(
-    {"adfb3d74-e551-11e9-a8f4-06b2ab7e8ae4", "ee26fb6d-3351-11eb-83b9-0655cc43ca95"}
-)
+PRODUCT_IDS = frozenset({DEFAULT_PRODUCT_ID, "ee26fb6d-3351-11eb-83b9-0655cc43ca95"})
 
 
 @dataclass(frozen=True)

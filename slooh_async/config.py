@@ -3,31 +3,57 @@
 Sources, lowest to highest: defaults, the JSON config file, the environment (``SLOOH_*``),
 then command-line options. :func:`load_settings` merges them into one raw mapping, validates it
 once, and remembers which source gave each value (for ``slooh config show``).
+docs/configuration.md documents every key.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
+from ._config_errors import describe_error
+from ._config_sources import (
+    KEYRING_SERVICE,
+    SOURCE_CLI,
+    SOURCE_DEFAULT,
+    SOURCE_ENV,
+    SOURCE_KEYRING,
+    RawSettings,
+    default_config_path,
+    keyring_password,
+    read_config_file,
+    store_keyring_password,
+    write_config_file,
+)
 from ._exceptions import ConfigError
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_PRODUCT_ID",
+    "ENV_ALIASES",
+    "KEYRING_SERVICE",
+    "SECTIONS",
+    "SOURCE_CLI",
+    "SOURCE_DEFAULT",
+    "SOURCE_ENV",
+    "SOURCE_KEYRING",
+    "ConfigError",
     "DownloadSettings",
     "FolderSettings",
     "LoadedSettings",
@@ -35,14 +61,47 @@ __all__ = [
     "SloohSettings",
     "TrackerSettings",
     "default_config_path",
+    "keyring_password",
     "load_settings",
+    "read_config_file",
+    "schema",
+    "store_keyring_password",
+    "validate_settings",
+    "write_config_file",
 ]
 
 DEFAULT_BASE_URL = "https://app.slooh.com"
 DEFAULT_PRODUCT_ID = "adfb3d74-e551-11e9-a8f4-06b2ab7e8ae4"
-KEYRING_SERVICE = "slooh-async"
+FORMATS = ("FITS", "PNG", "JPEG")
 
 _FROZEN = ConfigDict(frozen=True, extra="ignore", validate_default=True)
+
+
+def _whole_number(value: object) -> object:
+    """JSON ``true`` is not 1 here, and ``" 8 "`` from the environment is 8."""
+    if isinstance(value, bool):
+        raise ValueError("is not a whole number")
+    return value.strip() if isinstance(value, str) else value
+
+
+def _number(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("is not a number")
+    return value.strip() if isinstance(value, str) else value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+Number = Annotated[float, BeforeValidator(_number)]
+
+
+def _absolute(value: object) -> object:
+    """``~`` expanded, relative to the current directory."""
+    if isinstance(value, str | Path):
+        text = str(value).strip()
+        if not text:
+            raise ValueError("must not be empty")
+        return Path(os.path.abspath(os.path.expanduser(text)))
+    return value
 
 
 class SloohSettings(BaseModel):
@@ -53,15 +112,24 @@ class SloohSettings(BaseModel):
     base_url: str = DEFAULT_BASE_URL
     username: str | None = None
     password: SecretStr | None = None
-    product_id: str = DEFAULT_PRODUCT_ID
-    locale: str = "en"
+    product_id: str = Field(DEFAULT_PRODUCT_ID, min_length=1)
+    locale: str = Field("en", min_length=1)
 
     @field_validator("base_url")
     @classmethod
     def _check_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
-        if not value.startswith(("http://", "https://")):
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https"):
             raise ValueError("must start with http:// or https://")
+        if not parts.hostname or any(c.isspace() for c in value):
+            raise ValueError("is not a URL with a host name (like https://app.slooh.com)")
+        if parts.query or parts.fragment:
+            raise ValueError("must not have a query or fragment")
+        try:
+            parts.port  # noqa: B018 - raises on a bad port
+        except ValueError:
+            raise ValueError("has an invalid port") from None
         return value
 
     @field_validator("username")
@@ -80,19 +148,33 @@ class DownloadSettings(BaseModel):
 
     model_config = _FROZEN
 
-    batch_size: int = Field(50, ge=1, le=200)
-    threads: int = Field(4, ge=1, le=64)
-    rate_limit: int = Field(30, ge=0, le=6000)
-    download_rate_limit: int = Field(0, ge=0, le=60000)
-    timeout: float = Field(300, gt=0, le=3600)
-    max_retries: int = Field(3, ge=0, le=50)
-    retry_delay: float = Field(5, ge=0, le=600)
+    batch_size: WholeNumber = Field(50, ge=1, le=200)
+    threads: WholeNumber = Field(4, ge=1, le=64)
+    rate_limit: WholeNumber = Field(30, ge=0, le=6000)
+    download_rate_limit: WholeNumber = Field(0, ge=0, le=60000)
+    timeout: Number = Field(300, gt=0, le=3600)
+    max_retries: WholeNumber = Field(3, ge=0, le=50)
+    retry_delay: Number = Field(5, ge=0, le=600)
     skip_existing: bool = True
     check_tracker: bool = True
     handle_duplicates: Literal["skip", "overwrite", "rename"] = "skip"
     verify_hash: bool | Literal["md5", "sha256"] = False
     fits: bool = True
-    queue_size: int = Field(0, ge=0, le=10000)
+    queue_size: WholeNumber = Field(0, ge=0, le=10000)
+
+    @field_validator("verify_hash", mode="before")
+    @classmethod
+    def _hash_choice(cls, value: object) -> object:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower() if isinstance(value, str) else None
+        if text in ("md5", "sha256"):
+            return text
+        if text in ("true", "yes", "on", "1"):
+            return True
+        if text in ("false", "no", "off", "0"):
+            return False
+        raise ValueError('is not allowed, expected true, false, "md5" or "sha256"')
 
     @property
     def hash_algorithm(self) -> Literal["md5", "sha256"]:
@@ -110,35 +192,36 @@ class FolderSettings(BaseModel):
 
     model_config = _FROZEN
 
-    base_path: Path = Path("SloohImages")
+    base_path: Annotated[Path, BeforeValidator(_absolute)] = Path("SloohImages")
     template: str | None = None
     filename_template: str = "{telescope}_{filename}"
     organize_by: Literal["object", "date", "telescope"] = "object"
     unknown_object: str = Field("Unknown", min_length=1, max_length=100)
     object_preference: tuple[str, ...] = ("M", "NGC", "IC", "C")
-    max_path_length: int = Field(240, ge=60, le=4096)
+    max_path_length: WholeNumber = Field(240, ge=60, le=4096)
     format_names: dict[str, str] = Field(
         default_factory=lambda: {"FITS": "FITS", "PNG": "Pictures", "JPEG": "JPEG"}
     )
 
-    @field_validator("base_path", mode="before")
-    @classmethod
-    def _expand(cls, value: object) -> object:
-        if isinstance(value, str | Path):
-            text = str(value).strip()
-            if not text:
-                raise ValueError("must not be empty")
-            return Path(os.path.abspath(os.path.expanduser(text)))
-        return value
-
     @field_validator("template", "filename_template")
     @classmethod
-    def _check_template(cls, value: str | None, info: Any) -> str | None:
-        if value is None:
-            return None
+    def _check_template(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or (value == "" and info.field_name == "template"):
+            return None  # an empty folder template means "use the organize_by preset"
         from .organizer import validate_template
 
-        validate_template(value, kind="filename" if info.field_name == "filename_template" else "folder")
+        if info.field_name == "filename_template":
+            validate_template(value, kind="filename")
+        else:
+            validate_template(value, kind="folder")
+        return value
+
+    @field_validator("object_preference", mode="before")
+    @classmethod
+    def _split_preference(cls, value: object) -> object:
+        """``"M, NGC"`` (handy in the environment) is the list ``["M", "NGC"]``."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("object_preference")
@@ -151,15 +234,17 @@ class FolderSettings(BaseModel):
     @field_validator("format_names")
     @classmethod
     def _check_format_names(cls, value: dict[str, str]) -> dict[str, str]:
-        allowed = {"FITS", "PNG", "JPEG"}
-        unknown = sorted(set(value) - allowed)
+        named = {"JPG": "JPEG"}
+        given = {named.get(key.upper(), key.upper()): folder for key, folder in value.items()}
+        unknown = [key for key, upper in zip(value, given, strict=True) if upper not in FORMATS]
         if unknown:
-            raise ValueError(f"unknown format {unknown[0]!r}, allowed: FITS, PNG, JPEG")
-        merged = {"FITS": "FITS", "PNG": "Pictures", "JPEG": "JPEG", **value}
+            raise ValueError(f"has unknown format {unknown[0]!r} (allowed: FITS, PNG, JPEG)")
+        merged = {"FITS": "FITS", "PNG": "Pictures", "JPEG": "JPEG", **given}
         for name, folder in merged.items():
-            if not folder.strip() or folder.strip() in {".", ".."} or "/" in folder or "\\" in folder:
-                raise ValueError(f"{name}: {folder!r} is not a valid folder name")
-        return merged
+            text = folder.strip()
+            if not text or text in {".", ".."} or "/" in text or "\\" in text:
+                raise ValueError(f"gives {name} the folder name {folder!r}, which is not valid")
+        return {name: folder.strip() for name, folder in merged.items()}
 
     @property
     def folder_template(self) -> str:
@@ -179,9 +264,9 @@ class TrackerSettings(BaseModel):
     @field_validator("path", mode="before")
     @classmethod
     def _expand(cls, value: object) -> object:
-        if isinstance(value, str | Path) and str(value).strip():
-            return Path(os.path.abspath(os.path.expanduser(str(value).strip())))
-        return None if value in ("", None) else value
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return _absolute(value)
 
 
 class Settings(BaseModel):
@@ -201,11 +286,6 @@ class Settings(BaseModel):
 
 
 # --------------------------------------------------------------------------- loading
-
-SOURCE_DEFAULT = "default"
-SOURCE_ENV = "environment"
-SOURCE_CLI = "command line"
-SOURCE_KEYRING = "keyring"
 
 #: Environment variables with a short name; any key also works as SLOOH_<SECTION>__<KEY>.
 ENV_ALIASES: dict[str, tuple[str, str]] = {
@@ -234,36 +314,14 @@ class LoadedSettings:
     sources: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
-
-def default_config_path(env: Mapping[str, str] | None = None) -> Path:
-    """``$SLOOH_CONFIG`` or ``config.json`` in the platform's user config folder."""
-    env = os.environ if env is None else env
-    if env.get("SLOOH_CONFIG"):
-        return Path(os.path.expanduser(env["SLOOH_CONFIG"]))
-    from platformdirs import user_config_path
-
-    return user_config_path("slooh-async", appauthor=False) / "config.json"
+    def source_of(self, key: str) -> str:
+        """Where ``"section.key"`` came from: a file path, ``environment (VAR)``, ``default``..."""
+        return self.sources.get(key, SOURCE_DEFAULT)
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
-    """Parse the JSON config file; errors name the file, line and column."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
-    if not text.strip():
-        return {}
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"{path}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a JSON object with sections")
-    return data
+def schema() -> dict[str, list[str]]:
+    """Every section and its keys, in documentation order."""
+    return {name: list(model.model_fields) for name, model in SECTIONS.items()}
 
 
 def load_settings(
@@ -276,162 +334,45 @@ def load_settings(
     """Merge defaults < config file < environment < ``overrides`` and validate once.
 
     ``overrides`` maps dotted keys (``"download.threads"``) to values from the command line;
-    ``None`` values are ignored so unset options fall through to lower sources.
+    ``None`` values are ignored so unset options fall through to lower sources. The keyring
+    is asked for the password only when a username is set and no source gave a password.
     """
     env = os.environ if env is None else env
     path = config_path or default_config_path(env)
-    file_data = read_config_file(path)
-    warnings = _unknown_keys(file_data, str(path))
-    merged: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
-    sources: dict[str, str] = {}
-    for section, values in file_data.items():
-        if section in SECTIONS and isinstance(values, dict):
-            for key, value in values.items():
-                merged[section][key] = value
-                sources[f"{section}.{key}"] = str(path)
-        elif section in SECTIONS:
-            raise ConfigError(f"{section}: must be a JSON object, got {_show(values)}")
-    for (section, key), value in _env_values(env, warnings).items():
-        merged[section][key] = value
-        sources[f"{section}.{key}"] = SOURCE_ENV
-    for dotted, value in (overrides or {}).items():
-        if value is None:
-            continue
-        section, key = dotted.split(".", 1)
-        merged[section][key] = value
-        sources[dotted] = SOURCE_CLI
-    if use_keyring and not merged["slooh"].get("password") and merged["slooh"].get("username"):
-        secret = keyring_password(str(merged["slooh"]["username"]))
-        if secret:
-            merged["slooh"]["password"] = secret
-            sources["slooh.password"] = SOURCE_KEYRING
-    settings = validate_settings(merged)
-    return LoadedSettings(settings, path, path.is_file(), sources, warnings)
+    raw = RawSettings(schema(), ENV_ALIASES)
+    warnings = raw.add_file(path, read_config_file(path))
+    if (config_path is not None or env.get("SLOOH_CONFIG")) and not path.exists():
+        warnings.append(f"config file {path} does not exist (using defaults and environment)")
+    warnings.extend(raw.add_env(env))
+    raw.add_overrides(overrides or {})
+    if use_keyring:
+        raw.add_keyring()
+    try:
+        settings = validate_settings(raw.values, sources=raw.sources)
+    except ConfigError:
+        for message in warnings:  # a typo is often the cause: say it next to the errors
+            logging.getLogger("slooh_async.config").warning("%s", message)
+        raise
+    if settings.slooh.password is not None:
+        from ._redact import register_secret
+
+        register_secret(settings.slooh.password.get_secret_value())
+    return LoadedSettings(settings, path, path.is_file(), raw.sources, warnings)
 
 
-def validate_settings(raw: Mapping[str, Any]) -> Settings:
-    """Validate a raw mapping; every problem becomes one line naming key, value and rule."""
+def validate_settings(
+    raw: Mapping[str, Any], *, sources: Mapping[str, str] | None = None
+) -> Settings:
+    """Validate a raw mapping; every problem becomes one line naming key, value and rule.
+
+    With ``sources`` (dotted key -> source), each line also says where the bad value came from.
+    """
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
-        problems = [_describe(error, raw) for error in exc.errors()]
+        where = sources or {}
+        problems = [
+            describe_error(error, raw, where.get(".".join(str(p) for p in error["loc"][:2])))
+            for error in exc.errors()
+        ]
         raise ConfigError("; ".join(problems), problems) from None
-
-
-def keyring_password(username: str) -> str | None:
-    """The password stored in the OS keyring for ``username``, if a keyring answers."""
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-
-        try:
-            value = keyring.get_password(KEYRING_SERVICE, username)
-        except (KeyringError, RuntimeError, OSError):
-            return None
-    except ImportError:  # pragma: no cover - keyring is a dependency
-        return None
-    return value if isinstance(value, str) and value else None
-
-
-def _env_values(env: Mapping[str, str], warnings: list[str]) -> dict[tuple[str, str], str]:
-    values: dict[tuple[str, str], str] = {}
-    for name, value in env.items():
-        if not name.startswith("SLOOH_") or name == "SLOOH_CONFIG":
-            continue
-        if name in ENV_ALIASES:
-            values[ENV_ALIASES[name]] = value
-            continue
-        section, sep, key = name[len("SLOOH_") :].lower().partition("__")
-        if sep and section in SECTIONS and key in SECTIONS[section].model_fields:
-            values[(section, key)] = _env_scalar(value)
-        elif sep:
-            warnings.append(f"environment variable {name} is not a known setting (ignored)")
-    return values
-
-
-def _env_scalar(value: str) -> Any:
-    """Environment values are strings; JSON lists/objects are accepted for list settings."""
-    stripped = value.strip()
-    if stripped[:1] in "[{":
-        try:
-            return json.loads(stripped)
-        except json.JSONDecodeError:
-            return value
-    return value
-
-
-def _unknown_keys(data: Mapping[str, Any], origin: str) -> list[str]:
-    warnings: list[str] = []
-    for section, values in data.items():
-        if section not in SECTIONS:
-            hint = _closest(section, list(SECTIONS))
-            warnings.append(f"{origin}: unknown section {section!r}{hint} (ignored)")
-            continue
-        if isinstance(values, dict):
-            fields = list(SECTIONS[section].model_fields)
-            for key in values:
-                if key not in fields:
-                    hint = _closest(key, fields)
-                    warnings.append(f"{origin}: unknown key {section}.{key}{hint} (ignored)")
-    return warnings
-
-
-def _closest(name: str, choices: list[str]) -> str:
-    import difflib
-
-    match = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
-
-
-def _show(value: Any) -> str:
-    text = json.dumps(value) if not isinstance(value, Path) else str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _lookup(raw: Mapping[str, Any], loc: tuple[int | str, ...]) -> Any:
-    node: Any = raw
-    for part in loc:
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list | tuple) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            return None
-    return node
-
-
-def _describe(error: Any, raw: Mapping[str, Any]) -> str:
-    loc = tuple(error["loc"])
-    key = ".".join(str(p) for p in loc)
-    value = _lookup(raw, loc)
-    shown = "password" if "password" in key else _show(value)
-    ctx = error.get("ctx") or {}
-    kind = error["type"]
-    if "password" in key:
-        return f"{key}: invalid value ({error['msg']})"
-    messages = {
-        "greater_than_equal": f"{shown} is below the minimum {ctx.get('ge')}",
-        "greater_than": f"{shown} must be greater than {ctx.get('gt')}",
-        "less_than_equal": f"{shown} is above the maximum {ctx.get('le')}",
-        "less_than": f"{shown} must be less than {ctx.get('lt')}",
-        "int_parsing": f"{shown} is not a whole number",
-        "int_from_float": f"{shown} is not a whole number",
-        "int_type": f"{shown} is not a whole number",
-        "float_parsing": f"{shown} is not a number",
-        "float_type": f"{shown} is not a number",
-        "bool_parsing": f"{shown} is not true or false",
-        "bool_type": f"{shown} is not true or false",
-        "string_type": f"{shown} is not a string",
-        "string_too_short": f"{shown} is too short (at least {ctx.get('min_length')})",
-        "string_too_long": f"{shown} is too long (at most {ctx.get('max_length')})",
-        "literal_error": f"{shown} is not allowed, expected {ctx.get('expected')}",
-        "missing": "is required",
-        "dict_type": f"{shown} must be a JSON object",
-        "model_type": f"{shown} must be a JSON object",
-        "tuple_type": f"{shown} must be a list",
-        "list_type": f"{shown} must be a list",
-    }
-    if kind in messages:
-        return f"{key}: {messages[kind]}"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{key}: {shown} {message}" if value is not None else f"{key}: {message}"

@@ -1,0 +1,256 @@
+"""``slooh configure``: ask for the account and the main settings, save them safely.
+
+Current values (config file, keyring, defaults) are the prompts' defaults; every answer is
+validated with the same rules and messages as the config file. The file keeps every key it
+already had, is written atomically with mode 0600, and holds the password only when no OS
+keyring can (or ``--no-keyring``). ``SLOOH_FORCE_INTERACTIVE=1`` lets tests drive the prompts
+through a pipe.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.markup import escape
+
+from ._cli_common import fail, load, stderr_console, warn
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+__all__ = ["FORCE_INTERACTIVE_ENV", "is_interactive", "run_configure"]
+
+FORCE_INTERACTIVE_ENV = "SLOOH_FORCE_INTERACTIVE"
+
+#: (section, key, question) in the order asked; the password comes right after the username
+_NUMBERS = (
+    ("download", "batch_size", "Pictures per API page (batch size)"),
+    ("download", "threads", "Parallel downloads (threads)"),
+    ("download", "rate_limit", "API requests per minute (0 = no limit)"),
+)
+
+
+_ASKED = (
+    "slooh.username",
+    "slooh.password",
+    "folders.base_path",
+    *(f"{section}.{key}" for section, key, _ in _NUMBERS),
+)
+
+
+@dataclass
+class _Answers:
+    """What the user said, as it will be written to the file."""
+
+    username: str = ""
+    password: str | None = None
+    base_path: str = ""
+    numbers: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def is_interactive() -> bool:
+    """True on a terminal, or when ``$SLOOH_FORCE_INTERACTIVE`` is set (tests, expect scripts)."""
+    if os.environ.get(FORCE_INTERACTIVE_ENV, "").strip().lower() in ("1", "true", "yes"):
+        return True
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def run_configure(*, no_keyring: bool) -> None:
+    """The whole ``slooh configure`` dialogue."""
+    from ._cli_config import config_file
+    from ._config_sources import read_config_file
+
+    path = config_file()
+    if not is_interactive():
+        fail(
+            "slooh configure asks questions and needs a terminal. Without one, set "
+            "SLOOH_USERNAME and SLOOH_PASSWORD (and SLOOH_BASE_PATH for the download folder) "
+            f"in the environment, or write the config file {path} by hand "
+            "(see docs/configuration.md)",
+            2,
+        )
+    raw = read_config_file(path)
+    console = stderr_console()
+    console.print(
+        f"Configuring slooh-async in [bold]{escape(str(path))}[/]. "
+        "Press Enter to keep the value in brackets."
+    )
+    try:
+        answers = _ask_all(console, raw, use_keyring=not no_keyring)
+    except EOFError:
+        fail("input ended before every question was answered; nothing was saved", 2)
+    _save(path, raw, answers, no_keyring=no_keyring)
+    _offer_login_test(console)
+
+
+def _ask_all(console: Console, raw: dict[str, Any], *, use_keyring: bool) -> _Answers:
+    from .config import SECTIONS
+
+    def current(section: str, key: str) -> Any:
+        values = raw.get(section)
+        if isinstance(values, dict) and values.get(key) not in (None, ""):
+            return values[key]
+        return SECTIONS[section].model_fields[key].default
+
+    answers = _Answers()
+    answers.username = _ask_text(
+        console, "Slooh username", current("slooh", "username"), "slooh", "username", required=True
+    )
+    answers.password = _ask_password(
+        console, answers.username, current("slooh", "password"), use_keyring=use_keyring
+    )
+    answers.base_path = _ask_text(
+        console,
+        "Download folder",
+        _folder(current("folders", "base_path")),
+        "folders",
+        "base_path",
+        required=True,
+    )
+    for section, key, question in _NUMBERS:
+        answers.numbers[(section, key)] = _ask_number(
+            console, question, current(section, key), section, key
+        )
+    return answers
+
+
+def _folder(value: Any) -> str:
+    """The folder as shown and saved: ``~`` kept, anything relative made absolute."""
+    text = str(value).strip()
+    if text.startswith("~") or os.path.isabs(text):
+        return text
+    return os.path.abspath(text)
+
+
+def _problem(section: str, key: str, value: Any) -> str | None:
+    """The config-file message for this value, or ``None`` when it is valid."""
+    from ._exceptions import ConfigError
+    from .config import validate_settings
+
+    try:
+        validate_settings({section: {key: value}})
+    except ConfigError as exc:
+        return exc.problems[0]
+    return None
+
+
+def _ask_text(
+    console: Console, question: str, default: Any, section: str, key: str, *, required: bool
+) -> str:
+    from rich.prompt import Prompt
+
+    while True:
+        answer = Prompt.ask(question, console=console, default=default if default else ...)
+        text = str(answer or "").strip()
+        if key == "base_path" and text:
+            text = _folder(text)
+        problem = "a value is required" if required and not text else _problem(section, key, text)
+        if problem is None:
+            return text
+        console.print(f"[red]{escape(problem)}[/]")
+
+
+def _ask_number(console: Console, question: str, default: Any, section: str, key: str) -> int:
+    from rich.prompt import IntPrompt
+
+    while True:
+        answer = IntPrompt.ask(question, console=console, default=default)
+        problem = _problem(section, key, answer)
+        if problem is None:
+            return int(answer)
+        console.print(f"[red]{escape(problem)}[/]")
+
+
+def _ask_password(
+    console: Console, username: str, in_file: Any, *, use_keyring: bool
+) -> str | None:
+    """A new password, the current one (Enter), or ``None`` when there is none at all."""
+    from rich.prompt import Prompt
+
+    from ._config_sources import keyring_password
+
+    current = in_file if isinstance(in_file, str) and in_file else None
+    if current is None and use_keyring:
+        current = keyring_password(username)
+    hidden = sys.stdin.isatty()  # getpass needs a terminal; a forced pipe reads plain lines
+    hint = "Enter keeps the current one" if current else "Enter for none"
+    answer = Prompt.ask(
+        f"Slooh password ({hint})", console=console, password=hidden, default="", show_default=False
+    )
+    return str(answer) if answer else current
+
+
+def _save(path: Path, raw: dict[str, Any], answers: _Answers, *, no_keyring: bool) -> None:
+    from ._config_sources import write_config_file
+
+    slooh = _section(raw, "slooh")
+    slooh["username"] = answers.username
+    _section(raw, "folders")["base_path"] = answers.base_path
+    for (section, key), value in answers.numbers.items():
+        _section(raw, section)[key] = value
+    note = _place_password(slooh, answers, path, no_keyring=no_keyring)
+    write_config_file(path, raw)
+    console = stderr_console()
+    console.print(f"[green]Saved[/] {escape(str(path))} (readable only by you).")
+    console.print(escape(note))
+
+
+def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    values = raw.get(name)
+    if not isinstance(values, dict):
+        if values is not None:
+            warn(f"the {name!r} section of the config file was not an object; it is replaced")
+        values = raw[name] = {}
+    return values
+
+
+def _place_password(
+    slooh: dict[str, Any], answers: _Answers, path: Path, *, no_keyring: bool
+) -> str:
+    """Put the password in the keyring or the file section; say where it went."""
+    from ._config_sources import store_keyring_password
+
+    password = answers.password
+    if not password:
+        slooh.pop("password", None)
+        warn("no password saved: set SLOOH_PASSWORD or run slooh configure again")
+        return "Password: not saved."
+    if no_keyring:
+        slooh["password"] = password
+        return f"Password: saved in {path} (--no-keyring)."
+    reason = store_keyring_password(answers.username, password)
+    if reason is None:
+        slooh.pop("password", None)
+        return "Password: saved in the OS keyring."
+    slooh["password"] = password
+    warn(f"{reason}; the password is saved in the config file {path} instead")
+    return f"Password: saved in {path}."
+
+
+def _offer_login_test(console: Console) -> None:
+    """Validate what is now in force, say what the environment overrides, offer a login test."""
+    from rich.prompt import Confirm
+
+    from ._cli_config import print_login_report, run_login_check
+
+    loaded = load()
+    for key in _ASKED:
+        source = loaded.source_of(key)
+        if source.startswith(("environment", "command line")):
+            warn(f"{key} comes from the {source}, which overrides the value just saved")
+    slooh = loaded.settings.slooh
+    if not (slooh.username and slooh.password):
+        return
+    try:
+        wanted = Confirm.ask("Test the login now?", console=console, default=True)
+    except EOFError:
+        return
+    if wanted:
+        print_login_report(run_login_check(loaded.settings))

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from .api import GravityStatus, LoginResult, Mission, Picture, SloohClient
     from .config import Settings, load_settings
     from .organizer import FileOrganizer
-    from .pipeline import RunSummary
     from .planning import DownloadRequest
+    from .summary import RunSummary
     from .tracker import ImageRecord, Tracker
 
 _LAZY = {
@@ -43,7 +43,7 @@ _LAZY = {
     "Settings": ".config",
     "load_settings": ".config",
     "FileOrganizer": ".organizer",
-    "RunSummary": ".pipeline",
+    "RunSummary": ".summary",
     "DownloadRequest": ".planning",
     "ImageRecord": ".tracker",
     "Tracker": ".tracker",

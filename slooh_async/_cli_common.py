@@ -38,6 +38,12 @@ class GlobalState:
     json_output: bool = False
     overrides: dict[str, Any] = field(default_factory=dict)
 
+    def reset(self) -> None:
+        """Back to the defaults, before a command's options are applied."""
+        fresh = GlobalState()
+        for name in ("config_path", "verbose", "debug", "quiet", "json_output", "overrides"):
+            setattr(self, name, getattr(fresh, name))
+
 
 STATE = GlobalState()
 

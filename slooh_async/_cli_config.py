@@ -58,7 +58,7 @@ def config_file() -> Path:
 def show(json_: JsonOpt = False) -> None:
     """Show every setting, its value and where it came from (the password is masked).
 
-    Example: [bold]slooh config show[/]
+    Example: slooh config show
     """
     _json_mode(json_)
     loaded = load()
@@ -72,7 +72,7 @@ def show(json_: JsonOpt = False) -> None:
 def path(json_: JsonOpt = False) -> None:
     """Print the config file's path, and whether it exists.
 
-    Example: [bold]slooh config path[/]
+    Example: slooh config path
     """
     from ._logging import log_file_path
 
@@ -202,7 +202,7 @@ def configure(
     the password in the OS keyring when there is one. Without a terminal, use the environment
     variables SLOOH_USERNAME / SLOOH_PASSWORD or edit the config file.
 
-    Example: [bold]slooh configure[/]
+    Example: slooh configure
     """
     from ._cli_configure import run_configure
 
@@ -269,7 +269,7 @@ def test(json_: JsonOpt = False) -> None:
 
     Exit codes: 0 ok, 2 no credentials or bad settings, 3 login refused, 4 service unreachable.
 
-    Example: [bold]slooh test[/]
+    Example: slooh test
     """
     from ._exceptions import SloohError
 

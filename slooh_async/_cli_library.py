@@ -60,7 +60,7 @@ def _tracker(settings: Settings, *, lock: bool, must_exist: bool = True) -> Iter
 def stats(dest: DestOpt = None, json_: JsonOpt = False) -> None:
     """Totals of your library: files, bytes, formats, telescopes, objects, sessions.
 
-    Example: [bold]slooh stats --json[/]
+    Example: slooh stats --json
     """
     from .organizer import FileOrganizer
     from .tracker import Tracker, TrackerStats
@@ -164,7 +164,7 @@ def verify(
 ) -> None:
     """Check every tracked file on disk: exists, size, hash, FITS/PNG/JPEG sanity.
 
-    Exit code 1 when problems are found. Example: [bold]slooh verify --fix && slooh download[/]
+    Exit code 1 when problems are found. Example: slooh verify --fix && slooh download
     """
     from .planning import VERIFY_MARK
     from .tracker import verify_library
@@ -243,7 +243,7 @@ def import_tracker(
 ) -> None:
     """Import the tracker of the earlier IronPython/.NET downloader (idempotent).
 
-    Example: [bold]slooh import-tracker download_tracker.json --legacy-root /mnt/d/Slooh --move[/]
+    Example: slooh import-tracker download_tracker.json --legacy-root /mnt/d/Slooh --move
     """
     from .organizer import FileOrganizer
     from .planning import picture_from_record
@@ -311,7 +311,7 @@ def export(
 ) -> None:
     """Export the tracker's records for spreadsheets and scripts.
 
-    Example: [bold]slooh export --format csv -o library.csv[/]
+    Example: slooh export --format csv -o library.csv
     """
     from .tracker import export_records
 
@@ -341,7 +341,7 @@ def reorganize(
 ) -> None:
     """Move downloaded files to the layout the current templates describe.
 
-    Example: [bold]slooh reorganize --dry-run[/]
+    Example: slooh reorganize --dry-run
     """
     import signal
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -22,9 +23,9 @@ from ._cli_common import (
 )
 
 if TYPE_CHECKING:
-    from .pipeline import RunSummary
     from .planning import DownloadRequest
     from .progress import ProgressSink
+    from .summary import RunSummary
 
 
 class FormatChoice(StrEnum):
@@ -111,7 +112,7 @@ def download(
 ) -> None:
     """Download new pictures and their missions' FITS files (incremental sync).
 
-    Example: [bold]slooh download --telescope "Chile Two" --since 2026-01-01[/]
+    Example: slooh download --telescope "Chile Two" --since 2026-01-01
     """
     from .planning import DownloadRequest
 
@@ -151,7 +152,7 @@ def mission(
 ) -> None:
     """Download one mission's pictures and FITS files.
 
-    Example: [bold]slooh mission 3996220[/]
+    Example: slooh mission 3996220
     """
     from .planning import DownloadRequest
 
@@ -170,7 +171,7 @@ def retry(
 ) -> None:
     """Download again every file that failed before, and report what still fails.
 
-    Example: [bold]slooh retry[/]
+    Example: slooh retry
     """
     from .planning import DownloadRequest
     from .tracker import Tracker
@@ -274,7 +275,13 @@ def _progress(threads: int, silent: bool) -> ProgressSink:
     return LogProgress()
 
 
-def _finish(summary: RunSummary, json_: bool, *, extra: dict[str, Any] | None = None) -> None:
+def _finish(
+    summary: RunSummary,
+    json_: bool,
+    *,
+    extra: dict[str, Any] | None = None,
+    after: Callable[[], None] | None = None,
+) -> None:
     """Print the summary; exit 130 interrupted, the error's code, 1 if files failed, else 0."""
     from ._exceptions import SloohError
 
@@ -282,6 +289,8 @@ def _finish(summary: RunSummary, json_: bool, *, extra: dict[str, Any] | None = 
         print_json({**summary.to_json(), **(extra or {})})
     else:
         _print_summary(summary)
+    if after is not None:
+        after()
     fatal = summary.fatal
     if summary.interrupted:
         raise typer.Exit(130)
@@ -367,7 +376,7 @@ def demo(
 ) -> None:
     """Download the bundled fake Slooh server's catalog into ./slooh-demo (no network).
 
-    Example: [bold]slooh demo --dest /tmp/demo[/]
+    Example: slooh demo --dest /tmp/demo
     """
     from ._demo import run_demo
 
@@ -375,3 +384,18 @@ def demo(
         dest, pictures=pictures, seed=seed, json_=json_, quiet=quiet, execute=_execute
     )
     _finish(summary, json_)
+
+
+def show_library(dest: Path, quiet: bool) -> None:
+    """The demo's closing words: the folder tree it made and what to try next."""
+    from ._demo import render_tree
+
+    if quiet:
+        return
+    console = stdout_console()
+    console.print(render_tree(dest.expanduser().absolute()))
+    console.print(
+        f"\nThe demo library is in {dest}. Run `slooh demo` again: nothing is downloaded "
+        f"twice. Then try `slooh stats --dest {dest}`.",
+        markup=False,
+    )

@@ -18,10 +18,11 @@ from ._retry import RetryPolicy
 from .api import SloohClient
 from .config import Settings
 from .organizer import FileOrganizer
-from .pipeline import Pipeline, RunSummary
+from .pipeline import Pipeline
 from .planning import DownloadRequest, Planner
 from .progress import NullProgress, ProgressSink
 from .storage import Fetcher
+from .summary import RunSummary
 from .tracker import Tracker
 
 __all__ = ["RunOptions", "download_client", "run_download"]
@@ -50,7 +51,8 @@ def download_client(
         timeout=httpx.Timeout(
             settings.download.timeout, connect=min(30.0, settings.download.timeout)
         ),
-        limits=httpx.Limits(max_connections=threads * 2, max_keepalive_connections=threads * 2),
+        # one connection per worker: httpcore checks every pooled connection on each request
+        limits=httpx.Limits(max_connections=threads, max_keepalive_connections=threads),
         headers={"Accept-Encoding": "identity", "User-Agent": "slooh-async"},
         follow_redirects=True,
     )

@@ -37,6 +37,8 @@ __all__ = [
 log = logging.getLogger("slooh_async.storage")
 
 CHUNK_SIZE = 256 * 1024
+#: buffered bytes written to disk in one worker-thread trip
+FLUSH_SIZE = 1024 * 1024
 #: attempts that moved the download forward do not count against max_retries, up to this many
 _MAX_PROGRESS_ATTEMPTS = 100
 _DISK_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EFBIG}
@@ -96,7 +98,13 @@ def _storage_error(exc: OSError, path: Path) -> StorageError:
 
 
 class _PartFile:
-    """The ``.part`` file of one download; every method runs in a worker thread."""
+    """The ``.part`` file of one download.
+
+    Chunks are buffered in memory (:meth:`add`, on the event loop) and written with their
+    hash in one worker-thread trip per :data:`FLUSH_SIZE` (:meth:`flush`); :meth:`finish`
+    writes the rest, moves the file into place and dates it in the same trip. A small file
+    costs one thread trip in all. Methods that touch the disk run in a worker thread.
+    """
 
     def __init__(self, dest: Path, algorithm: str | None) -> None:
         self.dest = dest
@@ -104,39 +112,96 @@ class _PartFile:
         self.algorithm = algorithm
         self.hasher: Any = None
         self.handle: BinaryIO | None = None
-        self.size = 0
+        self.written = 0  # bytes in the .part on disk
+        self.size = 0  # bytes received, written or buffered
+        self._offset = 0  # where this attempt's bytes start
+        self._buffer: list[bytes] = []
+        self._buffered = 0
 
-    def open(self, offset: int) -> None:
-        """Open for appending at ``offset`` (0 truncates); re-hash the bytes kept."""
-        self.close()
-        self.part.parent.mkdir(parents=True, exist_ok=True)
-        self.hasher = hashlib.new(self.algorithm) if self.algorithm else None
-        if offset <= 0:
-            self.handle = open(self.part, "wb")
-            self.size = 0
-            return
-        self.handle = open(self.part, "r+b")
-        if self.hasher is not None:
-            while chunk := self.handle.read(1 << 20):
-                self.hasher.update(chunk)
-                if self.handle.tell() >= offset:
-                    break
-        self.handle.seek(offset)
-        self.handle.truncate()
+    # -- on the event loop (no I/O)
+
+    def begin(self, offset: int) -> None:
+        """A new attempt whose body starts at ``offset`` (0: the part is rewritten)."""
+        self._offset = offset
         self.size = offset
+        self._buffer, self._buffered = [], 0
+
+    def add(self, chunk: bytes) -> bool:
+        """Keep a chunk; True when the buffer is worth a trip to the disk."""
+        self._buffer.append(chunk)
+        self._buffered += len(chunk)
+        self.size += len(chunk)
+        return self._buffered >= FLUSH_SIZE
+
+    # -- in a worker thread
 
     def existing_size(self) -> int:
         try:
-            return self.part.stat().st_size
+            self.written = self.part.stat().st_size
         except FileNotFoundError:
-            return 0
+            self.written = 0
+        return self.written
 
-    def write(self, chunk: bytes) -> None:
+    def flush(self) -> None:
+        """Write (and hash) the buffered chunks."""
+        if self.handle is None:
+            self._open()
         assert self.handle is not None
-        self.handle.write(chunk)
+        data = b"".join(self._buffer)
+        self._buffer, self._buffered = [], 0
+        self.handle.write(data)
         if self.hasher is not None:
+            self.hasher.update(data)
+        self.written = self._offset_after_open + len(data)
+        self._offset_after_open = self.written
+
+    def _open(self) -> None:
+        _ensure_folder(self.part.parent)
+        self.hasher = hashlib.new(self.algorithm) if self.algorithm else None
+        if self._offset <= 0:
+            try:
+                self.handle = open(self.part, "wb")
+            except FileNotFoundError:  # the folder went away since it was made
+                _known_folders.discard(self.part.parent)
+                _ensure_folder(self.part.parent)
+                self.handle = open(self.part, "wb")
+        else:
+            self.handle = open(self.part, "r+b")
+            self._rehash(self._offset)
+            self.handle.seek(self._offset)
+            self.handle.truncate()
+        self._offset_after_open = max(0, self._offset)
+
+    def _rehash(self, offset: int) -> None:
+        """Feed the bytes kept from an earlier attempt to the hash."""
+        assert self.handle is not None
+        if self.hasher is None:
+            return
+        left = offset
+        while left > 0 and (chunk := self.handle.read(min(left, 1 << 20))):
             self.hasher.update(chunk)
-        self.size += len(chunk)
+            left -= len(chunk)
+
+    def save(self) -> None:
+        """Write what is buffered and close, keeping the part for a resume."""
+        if self._buffer:
+            self.flush()
+        self.close()
+
+    def finish(self, final: Callable[[], Path] | None, mtime: datetime | None) -> Path:
+        """Write the rest, move the part into place (``final()`` or dest) and date it."""
+        if self._buffer or self.handle is None:
+            self.flush()
+        self.close()
+        target = final() if final else self.dest
+        os.replace(self.part, target)
+        if mtime is not None:
+            stamp = mtime.timestamp()
+            try:
+                os.utime(target, (stamp, stamp))
+            except OSError as exc:  # a file we cannot date is still a good file
+                log.debug("cannot set mtime of %s: %s", target, exc)
+        return target
 
     def close(self) -> None:
         if self.handle is not None:
@@ -145,18 +210,11 @@ class _PartFile:
 
     def discard(self) -> None:
         self.close()
+        self._buffer, self._buffered = [], 0
+        self.written = 0
         self.part.unlink(missing_ok=True)
 
-    def finalize(self, final: Path, mtime: datetime | None) -> None:
-        """Move the complete part into place and date it; ``final`` may differ from dest."""
-        self.close()
-        os.replace(self.part, final)
-        if mtime is not None:
-            stamp = mtime.timestamp()
-            try:
-                os.utime(final, (stamp, stamp))
-            except OSError as exc:  # a file we cannot date is still a good file
-                log.debug("cannot set mtime of %s: %s", final, exc)
+    _offset_after_open = 0
 
 
 @dataclass
@@ -179,18 +237,19 @@ class Fetcher:
         final: Callable[[], Path] | None = None,
         on_progress: Callable[[int, int | None], None] | None = None,
     ) -> FetchResult:
-        """Download ``url`` to ``dest`` (or to ``final()``, asked once the bytes are in)."""
+        """Download ``url`` to ``dest`` (or to ``final()``, asked once the bytes are in).
+
+        With ``resume`` an existing ``<dest>.part`` is continued; without, it is replaced.
+        """
         part = _PartFile(dest, self.hash_algorithm)
-        failures = attempts = 0
         resumed_from = await self._thread(part.existing_size) if resume else 0
-        if not resume:
-            await self._thread(part.discard)
+        failures = attempts = 0
         try:
             while True:
                 attempts += 1
-                before = await self._thread(part.existing_size)
+                before = part.written
                 try:
-                    await self._attempt(url, part, on_progress)
+                    target = await self._attempt(url, part, mtime, final, on_progress)
                     break
                 except _Restart as exc:
                     log.debug("%s: %s; starting again", dest.name, exc)
@@ -198,10 +257,9 @@ class Fetcher:
                     failures += 1
                     if failures > self.retry.max_retries + 1:
                         raise DownloadError(f"{url}: {exc}") from None
-                    continue
                 except _Transient as exc:
-                    progressed = await self._thread(part.existing_size) > before
-                    failures = 0 if progressed else failures + 1
+                    await self._thread(part.save)
+                    failures = 0 if part.written > before else failures + 1
                     if failures > self.retry.max_retries or attempts >= _MAX_PROGRESS_ATTEMPTS:
                         raise DownloadError(f"{exc} (gave up after {attempts} tries)") from None
                     wait = self.retry.delay(max(0, failures - 1), exc.retry_after)
@@ -209,54 +267,49 @@ class Fetcher:
                         self.limiter.pause(wait)
                     log.info("%s: %s; retrying in %.1fs", dest.name, exc, wait)
                     await anyio.sleep(wait)
-            target = await self._thread(final) if final else dest
-            await self._thread(part.finalize, target, mtime)
         finally:
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(part.close)
+            if part.handle is not None:
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(part.save)
         digest = part.hasher.hexdigest() if part.hasher is not None else None
-        return FetchResult(
-            target,
-            part.size,
-            digest,
-            self.hash_algorithm if digest else None,
-            attempts,
-            resumed_from,
-        )
+        algorithm = self.hash_algorithm if digest else None
+        return FetchResult(target, part.size, digest, algorithm, attempts, resumed_from)
 
     async def _attempt(
         self,
         url: str,
         part: _PartFile,
+        mtime: datetime | None,
+        final: Callable[[], Path] | None,
         on_progress: Callable[[int, int | None], None] | None,
-    ) -> None:
-        offset = await self._thread(part.existing_size)
+    ) -> Path:
+        offset = part.written
         headers = {"Range": f"bytes={offset}-"} if offset > 0 else {}
         await self.limiter.acquire()
         try:
             async with self.http.stream("GET", url, headers=headers) as response:
-                expected, has_body = await self._start(response, part, offset)
+                expected, has_body = self._start(response, part, offset)
                 if on_progress:
                     on_progress(part.size, expected)
-                if not has_body:
-                    return
-                async for chunk in response.aiter_bytes(self.chunk_size):
-                    await self._thread(part.write, chunk)
-                    if on_progress:
-                        on_progress(part.size, expected)
+                if has_body:
+                    async for chunk in response.aiter_bytes(self.chunk_size):
+                        if part.add(chunk):
+                            await self._thread(part.flush)
+                        if on_progress:
+                            on_progress(part.size, expected)
         except (httpx.TransportError, httpx.DecodingError) as exc:
-            await self._thread(part.close)
             raise _Transient(f"{url}: {type(exc).__name__}: {exc or 'connection lost'}") from None
-        await self._thread(part.close)
         if expected is not None and part.size != expected:
             if part.size > expected:
                 raise _Restart(f"got {part.size} bytes, expected {expected}")
             raise _Transient(f"{url}: got {part.size} of {expected} bytes")
+        target: Path = await self._thread(part.finish, final, mtime)
+        return target
 
-    async def _start(
+    def _start(
         self, response: httpx.Response, part: _PartFile, offset: int
     ) -> tuple[int | None, bool]:
-        """Check the status and open the part: (expected final size, body to write?)."""
+        """Check the status and start the attempt: (expected final size, body to keep?)."""
         status = response.status_code
         length = _int(response.headers.get("Content-Length"))
         if response.headers.get("Content-Encoding", "identity").lower() != "identity":
@@ -264,7 +317,7 @@ class Fetcher:
         if status == 416:
             _, _, total = parse_content_range(response.headers.get("Content-Range"))
             if total is not None and total == offset:
-                await self._thread(part.open, offset)
+                part.begin(offset)
                 return offset, False  # the part was already complete
             raise _Restart(f"range {offset}- not satisfiable (size {total})")
         if is_retryable_status(status):
@@ -274,13 +327,12 @@ class Fetcher:
             start, _, total = parse_content_range(response.headers.get("Content-Range"))
             if start != offset:
                 raise _Restart(f"asked for bytes {offset}-, got {start}-")
-            await self._thread(part.open, offset)
-            expected = (
-                total if total is not None else (offset + length if length is not None else None)
-            )
-            return expected, True
+            part.begin(offset)
+            if total is None and length is not None:
+                total = offset + length
+            return total, True
         if status == 200:
-            await self._thread(part.open, 0)
+            part.begin(0)
             return length, True
         raise DownloadError(f"{response.url}: HTTP {status}")
 
@@ -292,6 +344,18 @@ class Fetcher:
             if exc.errno in _DISK_ERRORS:
                 raise _storage_error(exc, where) from exc
             raise DownloadError(f"cannot write {where}: {exc.strerror or exc}") from exc
+
+
+_known_folders: set[Path] = set()
+
+
+def _ensure_folder(folder: Path) -> None:
+    """mkdir -p, remembered: most files of a library share a few folders."""
+    if folder not in _known_folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        if len(_known_folders) > 10_000:
+            _known_folders.clear()
+        _known_folders.add(folder)
 
 
 def _int(value: str | None) -> int | None:

@@ -107,6 +107,7 @@ class SloohClient:
         self._creds: _Credentials | None = None
         self._generation = 0
         self._login_lock = anyio.Lock()
+        self._proof = (0, 0)
         self.calls: Counter[str] = Counter()
         self.last_latency: float | None = None
         self.account: LoginResult | None = None
@@ -248,7 +249,10 @@ class SloohClient:
     async def get_missions(self, first: int = 1, max_count: int = 50) -> MissionsPage:
         """One page of missions (``firstMissionNumber`` is 1-based)."""
         fields = {"firstMissionNumber": first, "maxMissionCount": max_count, "pagingMode": "api"}
-        return MissionsPage.model_validate(await self._call("/api/images/getMissionImages", fields))
+        page = MissionsPage.model_validate(await self._call("/api/images/getMissionImages", fields))
+        if page.missions:
+            self._proven()
+        return page
 
     async def get_pictures(
         self, first: int = 1, max_count: int = 50, mission_id: int = 0
@@ -261,25 +265,53 @@ class SloohClient:
             "scheduledMissionId": mission_id,
             "pagingMode": "api",
         }
-        return PicturesPage.model_validate(await self._call("/api/images/getMyPictures", fields))
+        page = PicturesPage.model_validate(await self._call("/api/images/getMyPictures", fields))
+        if page.pictures:
+            self._proven()
+        return page
 
-    async def get_mission_fits(self, mission_id: int) -> MissionFits:
-        """The FITS groups of a mission; an empty answer is double-checked against expiry."""
-        generation = self._creds.generation if self._creds else 0
+    async def get_mission_fits(self, mission_id: int, *, verify_empty: bool = True) -> MissionFits:
+        """The FITS groups of a mission.
+
+        A dead session answers an empty list too, so an empty answer is double-checked
+        (``verify_empty``) unless the caller confirms it later with :meth:`liveness`.
+        """
         fits = await self._fits(mission_id)
-        if not any(group.entries for group in fits.groups) and await self._session_looks_dead():
-            await self._relogin(generation)
+        if verify_empty and not _has_fits(fits) and not await self.confirm_session():
             fits = await self._fits(mission_id)
         return fits
 
     async def _fits(self, mission_id: int) -> MissionFits:
         data = await self._call("/api/images/getMissionFITS", {"scheduledMissionId": mission_id})
-        return MissionFits.model_validate(data)
+        fits = MissionFits.model_validate(data)
+        if _has_fits(fits):
+            self._proven()
+        return fits
 
-    async def _session_looks_dead(self) -> bool:
-        """An empty answer may be a silent expiry: ask for one picture to tell."""
+    @property
+    def session_generation(self) -> int:
+        """Which login the current credentials come from (grows with every re-login)."""
+        return self._creds.generation if self._creds else 0
+
+    def liveness(self) -> tuple[int, int]:
+        """(generation, sequence) of the last answer that had content, proving the session.
+
+        Sessions never come back to life, so an empty answer is genuine when a later answer
+        of the same generation had content.
+        """
+        return self._proof
+
+    def _proven(self) -> None:
+        self._proof = (self.session_generation, self._proof[1] + 1)
+
+    async def confirm_session(self) -> bool:
+        """Ask for one picture: True when the session is alive, else log in again (False)."""
+        generation = self.session_generation
         page = await self.get_pictures(1, 1)
-        return not page.pictures and not page.total_count
+        if page.pictures or page.total_count:
+            return self.session_generation == generation
+        await self._relogin(generation)
+        return False
 
     # ------------------------------------------------------------------ scans (async generators)
 
@@ -326,7 +358,7 @@ class SloohClient:
 
     async def iter_missions(
         self, batch_size: int = 50, *, on_page: PageCallback | None = None
-    ) -> AsyncIterator[Mission]:
+    ) -> AsyncGenerator[Mission, None]:
         """Every mission, each exactly once."""
         cursor = PageCursor(start=1, batch_size=batch_size)
         while not cursor.done:
@@ -341,12 +373,13 @@ class SloohClient:
                     yield mission
 
     async def iter_mission_fits(
-        self, mission_id: int, parent: Picture | None = None
+        self, mission_id: int, parent: Picture | None = None, *, verify_empty: bool = True
     ) -> AsyncIterator[Picture]:
         """The FITS frames of a mission as pictures (title, telescope, time from ``parent``)."""
         parent = parent or Picture.model_validate({"scheduledMissionId": mission_id})
         seen: set[str] = set()
-        for group in (await self.get_mission_fits(mission_id)).groups:
+        fits = await self.get_mission_fits(mission_id, verify_empty=verify_empty)
+        for group in fits.groups:
             for entry in group.entries:
                 if not entry.url:
                     continue
@@ -464,6 +497,10 @@ class SloohClient:
                 if envelope.api_error and code is not None and is_retryable_status(code):
                     return f"{path}: service error {code}"
         return None
+
+
+def _has_fits(fits: MissionFits) -> bool:
+    return any(group.entries for group in fits.groups)
 
 
 def _items(page: PicturesPage | MissionsPage) -> int:

@@ -88,6 +88,9 @@ LooseInt = Annotated[int | None, BeforeValidator(as_int)]
 LooseId = Annotated[int | None, BeforeValidator(_as_id)]
 LooseFloat = Annotated[float | None, BeforeValidator(_as_float)]
 LooseBool = Annotated[bool, BeforeValidator(_as_bool)]
+OptBool = Annotated[
+    bool | None, BeforeValidator(lambda v: None if v in (None, "") else _as_bool(v))
+]
 Text = Annotated[str, BeforeValidator(_as_text)]
 OptText = Annotated[str | None, BeforeValidator(_text_or_none)]
 
@@ -157,7 +160,8 @@ class Mission(BaseModel):
     display_date: OptText = Field(None, alias="displayDate")
     display_time: OptText = Field(None, alias="displayTime")
     image_count: LooseInt = Field(None, alias="missionImageCount")
-    fits_available: LooseBool = Field(False, alias="fitsIsAvailable")
+    #: None when the service did not say (then getMissionFITS is the only way to know)
+    fits_available: OptBool = Field(None, alias="fitsIsAvailable")
     owner: OptText = Field(None, alias="missionOwner")
     thumbnail_url: OptText = Field(None, alias="imageURL")
 

@@ -1,0 +1,89 @@
+"""``slooh demo``: a real download from the bundled fake Slooh server, on loopback only.
+
+The fake server runs in a background thread on free ports; the client reaches it through the
+normal configuration path (a config file written into the demo library, plus the usual
+command-line overrides), so the demo exercises exactly what a real sync does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._cli_common import STATE
+
+if TYPE_CHECKING:
+    from rich.tree import Tree
+
+    from .planning import DownloadRequest
+    from .summary import RunSummary
+
+__all__ = ["render_tree", "run_demo"]
+
+Execute = Callable[..., "RunSummary"]
+
+
+def run_demo(
+    dest: Path, *, pictures: int, seed: int, json_: bool, quiet: bool, execute: Execute
+) -> RunSummary:
+    """Serve a fake catalog, download it into ``dest`` and show the folder tree made."""
+    from .fake_server import FakeConfig, FakeSlooh
+    from .planning import DownloadRequest
+
+    dest = dest.expanduser().absolute()
+    fake = FakeConfig(pictures=pictures, seed=seed, file_size=48 * 1024)
+    with FakeSlooh(fake).running() as server:
+        config = _write_config(dest, server.base_url, fake.username, fake.password)
+        STATE.config_path = config
+        overrides: dict[str, Any] = {
+            "slooh.base_url": server.base_url,
+            "slooh.username": fake.username,
+            "slooh.password": fake.password,
+            "folders.base_path": str(dest),
+        }
+        request: DownloadRequest = DownloadRequest()
+        return execute(request, "demo", json_, quiet, overrides)
+
+
+def _write_config(dest: Path, base_url: str, username: str, password: str) -> Path:
+    """The demo's own config file: fast settings for a loopback server (no rate limit)."""
+    folder = dest / ".slooh"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "demo-config.json"
+    data = {
+        "slooh": {"base_url": base_url, "username": username, "password": password},
+        "download": {"rate_limit": 0, "threads": 4, "retry_delay": 0.2, "max_retries": 3},
+        "folders": {"base_path": str(dest)},
+    }
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+def render_tree(root: Path, *, files_per_folder: int = 3, max_folders: int = 40) -> Tree:
+    """The library as a Rich tree: every folder, a few files each, counts for the rest."""
+    from rich.markup import escape
+    from rich.tree import Tree
+
+    from .progress import human_bytes
+
+    tree = Tree(f"[bold]{escape(str(root))}[/]")
+    nodes: dict[Path, Tree] = {root: tree}
+    shown = 0
+    for folder in sorted(p for p in root.rglob("*") if p.is_dir() and ".slooh" not in p.parts):
+        parent = nodes.get(folder.parent)
+        if parent is None:
+            continue
+        if shown >= max_folders:
+            tree.add("[dim]... more folders[/]")
+            break
+        nodes[folder] = parent.add(f"[bold blue]{escape(folder.name)}/[/]")
+        shown += 1
+        files = sorted(p for p in folder.iterdir() if p.is_file())
+        for file in files[:files_per_folder]:
+            nodes[folder].add(f"{escape(file.name)} [dim]({human_bytes(file.stat().st_size)})[/]")
+        if len(files) > files_per_folder:
+            nodes[folder].add(f"[dim]... and {len(files) - files_per_folder} more files[/]")
+    return tree

@@ -1,0 +1,97 @@
+"""Shared pieces of the end-to-end tests: a fake Slooh on loopback and a library to sync."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_config_support import isolate
+from typer.testing import CliRunner, Result
+
+from slooh_async.cli import app
+from slooh_async.fake_server import FakeSlooh
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Library:
+    """A configured library folder bound to one fake server."""
+
+    root: Path
+    config: Path
+    server: FakeSlooh
+
+    def run(self, *args: str) -> Result:
+        """`slooh ARGS` in-process, as a user would type it."""
+        return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+    def run_json(self, *args: str) -> tuple[int, dict[str, Any]]:
+        result = self.run(*args, "--json")
+        return result.exit_code, json.loads(result.stdout)
+
+    def files(self) -> list[Path]:
+        """Every finished file in the library (no tracker, no .part)."""
+        return sorted(
+            p
+            for p in self.root.rglob("*")
+            if p.is_file() and ".slooh" not in p.parts and not p.name.endswith(".part")
+        )
+
+    def parts(self) -> list[Path]:
+        return [p for p in self.root.rglob("*.part") if ".slooh" not in p.parts]
+
+    def digests(self) -> Counter[str]:
+        return Counter(hashlib.sha256(p.read_bytes()).hexdigest() for p in self.files())
+
+
+def expected_digests(server: FakeSlooh, *, fits: bool = True) -> Counter[str]:
+    """The bytes a complete download must hold, one entry per file."""
+    return Counter(item.digest() for item in server.catalog.expected_files(include_fits=fits))
+
+
+def make_library(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: FakeSlooh, **download: Any
+) -> Library:
+    """A config file pointing at ``server``; quick retries, no rate limit unless asked."""
+    isolate(monkeypatch, tmp_path)
+    root = tmp_path / "library"
+    settings = {"rate_limit": 0, "retry_delay": 0.05, "max_retries": 4, "threads": 4, **download}
+    config = tmp_path / "config.json"
+    config.write_text(
+        json.dumps(
+            {
+                "slooh": {
+                    "base_url": server.base_url,
+                    "username": server.config.username,
+                    "password": server.config.password,
+                },
+                "download": settings,
+                "folders": {"base_path": str(root)},
+            }
+        )
+    )
+    monkeypatch.setenv("SLOOH_CONFIG", str(config))
+    return Library(root, config, server)
+
+
+def slooh_process(library: Library, *args: str, **kwargs: Any) -> subprocess.Popen[str]:
+    """`python -m slooh_async ARGS` in a child process (for signals and locks)."""
+    env = {**os.environ, "SLOOH_CONFIG": str(library.config), "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "slooh_async", *args],
+        cwd=library.root.parent,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kwargs,
+    )

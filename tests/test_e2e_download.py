@@ -10,7 +10,7 @@ import pytest
 from e2e_support import Library, expected_digests, make_library
 from test_config_support import finish
 
-from slooh_async.fake_server import FakeConfig, Faults, FakeSlooh
+from slooh_async.fake_server import FakeConfig, FakeSlooh, Faults
 
 KEYS = {
     "total_available",
@@ -143,7 +143,7 @@ def test_failed_files_are_recorded_and_retry_recovers_them(
     library: Library, server: FakeSlooh
 ) -> None:
     """Files the server fails on purpose: exit 1, recorded failed; `slooh retry` fetches them."""
-    victims = [f for f in server.catalog.expected_files()][:3]
+    victims = list(server.catalog.expected_files())[:3]
     server.set_faults(Faults(fail_keys=frozenset(f.key for f in victims)))
     code, summary = library.run_json("download")
     assert code == 1

@@ -1,0 +1,91 @@
+"""Ctrl-C and SIGTERM on a real `slooh download` process: nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from e2e_support import Library, expected_digests, make_library, slooh_process
+from test_config_support import finish
+
+from slooh_async.fake_server import FakeConfig, FakeSlooh, Faults
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeSlooh]:
+    """Files slow enough (40 kB at 60 kB/s) that a run is still going when interrupted."""
+    config = FakeConfig(pictures=24, seed=11, file_size=40_000)
+    with FakeSlooh(config).running() as srv:
+        srv.set_faults(Faults(slow_bytes_per_s=60_000, scope="downloads"))
+        yield srv
+
+
+@pytest.fixture
+def library(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: FakeSlooh
+) -> Iterator[Library]:
+    yield make_library(tmp_path, monkeypatch, server, threads=3, batch_size=10)
+    finish()
+
+
+def wait_for_files(library: Library, count: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while len(library.files()) < count:
+        assert time.monotonic() < deadline, "the download never got going"
+        time.sleep(0.05)
+
+
+def sessions(library: Library) -> list[tuple[str, str]]:
+    with sqlite3.connect(library.root / ".slooh" / "tracker.sqlite3") as db:
+        return list(db.execute("select command, status from sessions order by id"))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_run_resumes_without_loss_or_duplicates(
+    library: Library, server: FakeSlooh, signum: int
+) -> None:
+    """First signal: exit 130 within seconds, session 'interrupted'; the next run completes."""
+    process = slooh_process(library, "download")
+    wait_for_files(library, 3)
+    started = time.monotonic()
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert time.monotonic() - started < 10
+    assert "Interrupted" in out
+    assert sessions(library)[-1] == ("download", "interrupted")
+    expected = expected_digests(server)
+    assert sum(library.digests().values()) < sum(expected.values())
+
+    server.set_faults(Faults())
+    server.clear_log()
+    rerun = slooh_process(library, "download", "--json")
+    out, err = rerun.communicate(timeout=60)
+    assert rerun.returncode == 0, err
+    assert library.digests() == expected
+    assert not library.parts()
+    fetched = [r.path for r in server.calls(server="download") if r.status in (200, 206)]
+    assert len(fetched) == len(set(fetched)), "a file was downloaded twice in the second run"
+    with sqlite3.connect(library.root / ".slooh" / "tracker.sqlite3") as db:
+        done = db.execute("select count(*) from images where status = 'done'").fetchone()[0]
+    assert done == sum(expected.values())
+    assert sessions(library)[-1] == ("download", "completed")
+
+
+def test_second_ctrl_c_exits_at_once(library: Library) -> None:
+    """A second Ctrl-C does not wait for downloads in flight."""
+    process = slooh_process(library, "download")
+    wait_for_files(library, 1)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert time.monotonic() - started < 3

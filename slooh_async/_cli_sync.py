@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -229,6 +230,8 @@ def _execute(
     STATE.json_output, STATE.quiet = json_, quiet
     setup_logging()
     settings = load(overrides, require_login=True).settings
+    if request.fits == "with" and not settings.download.fits:
+        request = dataclasses.replace(request, fits="without")
     progress = _progress(settings.download.threads, json_ or quiet)
     options = RunOptions(command=command, handle_signals=True)
     with _open_tracker(settings, request.dry_run) as tracker:

@@ -41,6 +41,22 @@ class RunOptions:
     download_transport: httpx.AsyncBaseTransport | None = None
 
 
+#: library_state flag: the last complete sync listed the FITS files too
+FITS_SYNCED = "fits_synced"
+
+
+def _incremental_allowed(tracker: Tracker, request: DownloadRequest) -> bool:
+    """Listing may stop at the first page already in the library: no gaps behind it."""
+    if tracker.needs_full_scan():
+        return False
+    return request.fits == "without" or tracker.flag(FITS_SYNCED, default=False)
+
+
+def _mark_synced(tracker: Tracker, request: DownloadRequest) -> None:
+    tracker.set_needs_full_scan(False)
+    tracker.set_flag(FITS_SYNCED, request.fits != "without")
+
+
 def download_client(
     settings: Settings, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
@@ -73,7 +89,7 @@ async def run_download(
         max_retries=download.max_retries, base_delay=download.retry_delay
     )
     writes = not request.dry_run
-    incremental = not await to_thread.run_sync(tracker.needs_full_scan)
+    incremental = await to_thread.run_sync(_incremental_allowed, tracker, request)
     session_id = (
         await to_thread.run_sync(tracker.start_session, options.command) if writes else None
     )
@@ -96,6 +112,7 @@ async def run_download(
                 RateLimiter(download.download_rate_limit),
                 retry,
                 hash_algorithm=download.hash_algorithm,
+                verify=download.verify_hash is not False,
             )
             pipeline = Pipeline(
                 client,
@@ -117,7 +134,7 @@ async def run_download(
             status = "completed"
         synced = summary.complete_scan and status == "completed" and not request.filtered
         if writes and synced:
-            await to_thread.run_sync(tracker.set_needs_full_scan, False)
+            await to_thread.run_sync(_mark_synced, tracker, request)
         return summary
     finally:
         if session_id is not None:

@@ -125,6 +125,7 @@ class _PartFile:
         self._offset = offset
         self.size = offset
         self._buffer, self._buffered = [], 0
+        self._opened = False
 
     def add(self, chunk: bytes) -> bool:
         """Keep a chunk; True when the buffer is worth a trip to the disk."""
@@ -156,6 +157,7 @@ class _PartFile:
         self._offset_after_open = self.written
 
     def _open(self) -> None:
+        self._opened = True
         _ensure_folder(self.part.parent)
         self.hasher = hashlib.new(self.algorithm) if self.algorithm else None
         if self._offset <= 0:
@@ -182,6 +184,19 @@ class _PartFile:
             self.hasher.update(chunk)
             left -= len(chunk)
 
+    def check(self, etag: str | None) -> None:
+        """Read the finished part back: its digest must match the one taken while streaming,
+        and an MD5-looking ETag (as S3-style hosts send) must match an MD5 digest."""
+        self.save()
+        if self.hasher is None:
+            return
+        expected = self.hasher.hexdigest()
+        if _file_digest(self.part, self.algorithm or "sha256") != expected:
+            raise _Restart("the file on disk differs from the bytes received")
+        tag = (etag or "").strip().removeprefix("W/").strip('"').lower()
+        if self.algorithm == "md5" and _MD5.fullmatch(tag) and tag != expected:
+            raise _Restart(f"MD5 {expected} does not match the host's ETag {tag}")
+
     def save(self) -> None:
         """Write what is buffered and close, keeping the part for a resume."""
         if self._buffer:
@@ -190,8 +205,8 @@ class _PartFile:
 
     def finish(self, final: Callable[[], Path] | None, mtime: datetime | None) -> Path:
         """Write the rest, move the part into place (``final()`` or dest) and date it."""
-        if self._buffer or self.handle is None:
-            self.flush()
+        if self._buffer or not self._opened:
+            self.flush()  # also creates an empty file, or hashes a part that was complete
         self.close()
         target = final() if final else self.dest
         os.replace(self.part, target)
@@ -215,6 +230,7 @@ class _PartFile:
         self.part.unlink(missing_ok=True)
 
     _offset_after_open = 0
+    _opened = False
 
 
 @dataclass
@@ -226,6 +242,8 @@ class Fetcher:
     retry: RetryPolicy
     hash_algorithm: str | None = "sha256"
     chunk_size: int = CHUNK_SIZE
+    #: re-read each finished file and compare its digest (and an MD5 ETag when there is one)
+    verify: bool = False
 
     async def fetch(
         self,
@@ -289,6 +307,7 @@ class Fetcher:
         try:
             async with self.http.stream("GET", url, headers=headers) as response:
                 expected, has_body = self._start(response, part, offset)
+                etag = response.headers.get("ETag")
                 if on_progress:
                     on_progress(part.size, expected)
                 if has_body:
@@ -303,6 +322,8 @@ class Fetcher:
             if part.size > expected:
                 raise _Restart(f"got {part.size} bytes, expected {expected}")
             raise _Transient(f"{url}: got {part.size} of {expected} bytes")
+        if self.verify:
+            await self._thread(part.check, etag)
         target: Path = await self._thread(part.finish, final, mtime)
         return target
 
@@ -344,6 +365,17 @@ class Fetcher:
             if exc.errno in _DISK_ERRORS:
                 raise _storage_error(exc, where) from exc
             raise DownloadError(f"cannot write {where}: {exc.strerror or exc}") from exc
+
+
+_MD5 = re.compile(r"[0-9a-f]{32}")
+
+
+def _file_digest(path: Path, algorithm: str) -> str:
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 _known_folders: set[Path] = set()

@@ -120,8 +120,11 @@ def test_faults_everywhere_still_deliver_every_byte(
     assert not library.parts()
 
 
-def test_range_off_still_works(library: Library, server: FakeSlooh) -> None:
+def test_range_off_still_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: FakeSlooh
+) -> None:
     """A host that ignores Range (always 200) with drops: files restart and complete."""
+    library = make_library(tmp_path, monkeypatch, server, batch_size=20, max_retries=10)
     server.range_support = False
     server.set_faults(Faults(drop_rate=0.3, scope="downloads"))
     assert library.run("download", "--quiet").exit_code == 0

@@ -222,3 +222,50 @@ def test_content_range_parsing() -> None:
 
 def _chunks() -> Iterator[bytes]:  # pragma: no cover - keeps mypy happy about generators
     yield b""
+
+
+async def test_verify_reads_back_and_accepts_a_matching_md5_etag(
+    host: Host, tmp_path: Path
+) -> None:
+    """verify_hash: the file is re-read after download; an MD5 ETag equal to it is fine."""
+    md5 = hashlib.md5(BODY).hexdigest()
+
+    def with_etag(request: httpx.Request) -> httpx.Response:
+        response = host(request)
+        response.headers["ETag"] = f'"{md5}"'
+        return response
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(with_etag)) as http:
+        fetcher = Fetcher(
+            http, RateLimiter(0), RetryPolicy.no_wait(1), hash_algorithm="md5", verify=True
+        )
+        result = await fetcher.fetch(URL, tmp_path / "a.png")
+    assert result.hash == md5 and result.hash_algorithm == "md5"
+
+
+async def test_verify_rejects_a_body_that_contradicts_its_md5_etag(
+    host: Host, tmp_path: Path
+) -> None:
+    """An MD5 ETag that does not match the bytes: fetched again, then failed; no file left."""
+
+    def lying(request: httpx.Request) -> httpx.Response:
+        response = host(request)
+        response.headers["ETag"] = '"' + "0" * 32 + '"'
+        return response
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(lying)) as http:
+        fetcher = Fetcher(
+            http, RateLimiter(0), RetryPolicy.no_wait(1), hash_algorithm="md5", verify=True
+        )
+        with pytest.raises(DownloadError, match="ETag"):
+            await fetcher.fetch(URL, tmp_path / "a.png")
+    assert not (tmp_path / "a.png").exists() and not part_path(tmp_path / "a.png").exists()
+
+
+async def test_empty_body_makes_an_empty_file(tmp_path: Path) -> None:
+    """A zero-byte file is a file too: created, in place, hashed."""
+    empty = Host(b"")
+    async with httpx.AsyncClient(transport=httpx.MockTransport(empty)) as http:
+        fetcher = Fetcher(http, RateLimiter(0), RetryPolicy.no_wait(1))
+        result = await fetcher.fetch(URL, tmp_path / "e.png")
+    assert (tmp_path / "e.png").read_bytes() == b"" and result.hash == sha(b"")

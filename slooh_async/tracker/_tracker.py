@@ -385,8 +385,17 @@ class Tracker:
 
     def set_needs_full_scan(self, needed: bool) -> None:
         """Set or clear the full-scan flag (see :meth:`needs_full_scan`)."""
+        self.set_flag(_FULL_SCAN, needed)
+
+    def flag(self, name: str, *, default: bool) -> bool:
+        """A named yes/no fact about the library (kept in ``library_state``)."""
+        with self._read() as conn:
+            return _state.get_flag(conn, name, default=default)
+
+    def set_flag(self, name: str, value: bool) -> None:
+        """Set a named yes/no fact about the library."""
         with self._write() as conn:
-            _state.set_flag(conn, _FULL_SCAN, needed)
+            _state.set_flag(conn, name, value)
 
     # ------------------------------------------------------------------ stats
 

@@ -266,3 +266,15 @@ def test_second_process_is_refused(library: Library) -> None:
         result = library.run("download")
     assert result.exit_code == 2
     assert "another slooh" in result.stderr
+
+
+def test_downloads_start_before_the_listing_ends(library: Library, server: FakeSlooh) -> None:
+    """Listing and downloading overlap: the first file is fetched before the last page is asked."""
+    assert library.run("download", "--quiet").exit_code == 0
+    first_download = min(r.started for r in server.calls(server="download"))
+    last_listing = max(
+        r.started
+        for r in server.calls(server="api")
+        if r.path.endswith(("getMyPictures", "getMissionFITS"))
+    )
+    assert first_download < last_listing

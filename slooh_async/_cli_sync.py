@@ -386,7 +386,7 @@ def demo(
     summary = run_demo(
         dest, pictures=pictures, seed=seed, json_=json_, quiet=quiet, execute=_execute
     )
-    _finish(summary, json_)
+    _finish(summary, json_, after=None if json_ else lambda: show_library(dest, quiet))
 
 
 def show_library(dest: Path, quiet: bool) -> None:

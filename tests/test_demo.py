@@ -1,0 +1,62 @@
+"""`slooh demo`: a real download from the bundled fake server, files that open."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from test_config_support import finish, isolate
+from typer.testing import CliRunner
+
+from slooh_async.cli import app
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    isolate(monkeypatch, tmp_path)
+    yield
+    finish()
+
+
+def fits_header(path: Path) -> dict[str, str]:
+    """The cards of a FITS primary header (80-character cards in 2,880-byte blocks)."""
+    data = path.read_bytes()
+    cards: dict[str, str] = {}
+    for start in range(0, len(data), 80):
+        card = data[start : start + 80].decode("ascii")
+        key = card[:8].strip()
+        if key == "END":
+            return cards
+        cards[key] = card[10:].split("/")[0].strip().strip("'").strip()
+    raise AssertionError(f"{path} has no END card")
+
+
+def test_demo_builds_a_library_of_real_files(tmp_path: Path) -> None:
+    """The demo exits 0 and its PNG, JPEG and FITS files open; a second run fetches nothing."""
+    dest = tmp_path / "demo"
+    result = CliRunner().invoke(app, ["demo", "--dest", str(dest), "--pictures", "20"])
+    assert result.exit_code == 0, result.output
+    assert "Summary" in result.stdout and "demo" in result.stdout
+    files = [p for p in dest.rglob("*") if p.is_file() and ".slooh" not in p.parts]
+    suffixes = {p.suffix for p in files}
+    assert {".png", ".fit"} <= suffixes
+    for path in files:
+        if path.suffix in {".png", ".jpg", ".jpeg"}:
+            with Image.open(path) as image:
+                image.load()
+        else:
+            header = fits_header(path)
+            assert header["SIMPLE"] == "T" and int(header["NAXIS"]) == 2
+            assert {
+                "BITPIX",
+                "OBJECT",
+                "TELESCOP",
+                "INSTRUME",
+                "FILTER",
+                "DATE-OBS",
+            } <= header.keys()
+    again = CliRunner().invoke(app, ["demo", "--dest", str(dest), "--pictures", "20", "--json"])
+    assert again.exit_code == 0
+    assert '"downloaded": 0' in again.stdout

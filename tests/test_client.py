@@ -465,3 +465,30 @@ async def test_missing_credentials_are_an_authentication_error() -> None:
     async with client:
         with pytest.raises(AuthenticationError, match="slooh configure"):
             await client.get_pictures(1, 1)
+
+
+async def test_relative_download_urls_are_made_absolute() -> None:
+    """A download URL given as a path is taken relative to the service."""
+    service = MockSlooh(pictures=[picture(1, imageDownloadURL="/files/x/m42_1_lrgb.png")])
+    async with make_client(service) as client:
+        pictures = [p async for p in client.iter_pictures(50)]
+    assert pictures[0].url == "https://app.example/files/x/m42_1_lrgb.png"
+    assert pictures[0].filename == "m42_1_lrgb.png"
+
+
+async def test_session_token_from_the_cookie_when_the_body_has_none() -> None:
+    """A token endpoint that only sets the _sloohsstkn cookie still lets us log in."""
+    service = MockSlooh()
+    service.hooks.append(
+        lambda req, body: httpx.Response(
+            200, json={}, headers={"Set-Cookie": "_sloohsstkn=sess-token-123456; Path=/"}
+        )
+        if req.url.path.endswith("generateSessionToken")
+        else None
+    )
+    async with make_client(service) as client:
+        await client.login()
+    _, body = service.calls[1]
+    assert body["sloohSessionToken"] == "sess-token-123456"
+    _, token_body = service.calls[0]
+    assert token_body == {"productId": client.product_id, "locale": "en"}

@@ -169,8 +169,13 @@ class SloohClient:
 
     async def get_session_token(self) -> str:
         """A fresh site session token (also kept as the ``_sloohsstkn`` cookie)."""
-        data = await self._checked("/api/app/generateSessionToken", {})
-        token = data.get("sloohSessionToken") or data.get("sloohSiteSessionToken")
+        # the web app posts an empty body; the common fields are harmless and some servers want them
+        data = await self._checked("/api/app/generateSessionToken", self._common())
+        token = (
+            data.get("sloohSessionToken")
+            or data.get("sloohSiteSessionToken")
+            or self._client().cookies.get("_sloohsstkn")
+        )
         if not token:
             raise ServiceError("the service gave no session token")
         token = str(token)
@@ -336,7 +341,12 @@ class SloohClient:
             if on_page:
                 on_page("pictures", cursor.pages, cursor.pages_expected)
             fresh = [
-                picture.model_copy(update={"position": cursor.position_of(offset)})
+                picture.model_copy(
+                    update={
+                        "position": cursor.position_of(offset),
+                        "url": self._absolute(picture.url),
+                    }
+                )
                 for offset, picture in enumerate(page.pictures)
                 if cursor.first_seen(picture.key)
             ]
@@ -383,6 +393,7 @@ class SloohClient:
             for entry in group.entries:
                 if not entry.url:
                     continue
+                entry = entry.model_copy(update={"url": self._absolute(entry.url)})
                 frame = parent.fits_frame(entry, group.name or None)
                 if frame.key not in seen:
                     seen.add(frame.key)
@@ -413,6 +424,15 @@ class SloohClient:
         if self._http is None:
             raise RuntimeError("use SloohClient inside `async with`")
         return self._http
+
+    def _absolute(self, url: str) -> str:
+        """Download URLs are absolute; a relative one is taken relative to the service."""
+        url = url.strip()
+        if url.startswith("//"):
+            return f"{httpx.URL(self.base_url).scheme}:{url}"
+        if url.startswith("/"):
+            return f"{self.base_url}{url}"
+        return url
 
     def _common(self) -> dict[str, Any]:
         return {"productId": self.product_id, "locale": self.locale}

@@ -196,7 +196,8 @@ def retry(
     request = DownloadRequest(only_keys=failed)
     summary = _execute(request, "retry", json_, quiet, _overrides(dest, threads, None))
     missing = len(failed) - summary.downloaded - summary.failed - summary.skipped_existing
-    if not json_ and missing > 0:
+    finished = not summary.interrupted and summary.fatal is None  # else not all was listed
+    if not json_ and finished and missing > 0:
         stderr_console().print(
             f"[yellow]{missing} failed file(s) are no longer listed by Slooh.[/]"
         )

@@ -69,7 +69,11 @@ class DownloadRequest:
 
     @property
     def filtered(self) -> bool:
-        """True when the run does not cover the whole library."""
+        """True when the run does not cover the whole library.
+
+        ``--no-fits`` covers every picture: such a sync may stop early and counts as complete
+        (the runner remembers that the FITS were not listed, see ``FITS_SYNCED``).
+        """
         return bool(
             self.telescope
             or self.object
@@ -80,7 +84,7 @@ class DownloadRequest:
             or self.start > 1
             or self.mission_id
             or self.only_keys is not None
-            or self.fits != "with"
+            or self.fits == "only"
         )
 
     def matches(self, picture: Picture) -> bool:
@@ -202,7 +206,7 @@ class Planner:
                 continue
             try:
                 outcome = self._place(picture, record)
-            except PathError as exc:  # one unplaceable picture must not stop the run
+            except (PathError, OSError) as exc:  # one unplaceable picture must not stop the run
                 plan.failures.append((picture, str(exc)))
                 continue
             if isinstance(outcome, Skip):
@@ -221,11 +225,12 @@ class Planner:
         return plan
 
     def final_path(self, job: DownloadJob) -> Path:
-        """Where the finished file goes: its destination, unless a stranger took it meanwhile."""
+        """Where the finished file goes: its destination, unless a stranger took it meanwhile.
+
+        A job that does not overwrite was planned where no file was, so any file there now
+        is a stranger's (the tracker names this job's key as the owner: it was marked pending).
+        """
         if job.overwrite or not job.dest.exists():
-            return job.dest
-        owner = self._owner(job.dest)
-        if owner == job.picture.key:
             return job.dest
         return unique_path(
             job.dest, lambda p: p.exists() or (p != job.dest and self._is_claimed(p))
@@ -243,10 +248,10 @@ class Planner:
         wanted = self.organizer.get_destination_path(picture)
         dest = wanted
         if record and record.path and record.path != wanted:
-            if part_path(record.path).exists() or (
-                self.request.redownload_all and record.path.exists()
-            ):
-                dest = record.path  # resume where the earlier run left off
+            # our .part (resume) or our file (a clash's `name (1).ext`, a crash before the row
+            # was written, --all, an older layout) is there: deal with it where it is
+            if part_path(record.path).exists() or record.path.exists():
+                dest = record.path
         owner = self._owner(dest)
         if self._is_claimed(dest) or (owner not in (None, picture.key)):
             return self._claim(picture, self._free(dest, picture.key), resume=False)
@@ -259,11 +264,16 @@ class Planner:
     def _own_file(
         self, picture: Picture, record: ImageRecord | None, dest: Path
     ) -> DownloadJob | Skip:
-        """Our own file is at ``dest``: replace it when asked to, else adopt it."""
+        """Our own file is at ``dest``: replace it when asked to, else adopt it.
+
+        A failed attempt never moves a file into place, so the file of a failed record is not
+        one we finished: a bad file whose repair failed, or a stranger's we meant to replace.
+        """
         replace = self.request.redownload_all or (
             record is not None
             and (
-                (record.last_error or "").startswith(VERIFY_MARK)
+                record.status == "failed"
+                or (record.last_error or "").startswith(VERIFY_MARK)
                 or (record.size is not None and record.size != _size(dest))
             )
         )

@@ -200,8 +200,11 @@ class RichProgress(NullProgress):
         self.overall.update(self._total, total=(task.total or 0) + queued)
 
     def file_started(self, worker: int, name: str) -> None:
+        from rich.markup import escape
+
         self._seen[worker] = 0
-        self.files.reset(self._workers[worker], description=name, total=None, visible=True)
+        # the description column renders markup: a name's brackets must stay text
+        self.files.reset(self._workers[worker], description=escape(name), total=None, visible=True)
 
     def file_progress(self, worker: int, done: int, total: int | None) -> None:
         self._bytes += max(0, done - self._seen.get(worker, 0))

@@ -45,8 +45,11 @@ class RunOptions:
 FITS_SYNCED = "fits_synced"
 
 
-def _incremental_allowed(tracker: Tracker, request: DownloadRequest) -> bool:
-    """Listing may stop at the first page already in the library: no gaps behind it."""
+def _incremental_allowed(tracker: Tracker, request: DownloadRequest, check_tracker: bool) -> bool:
+    """Listing may stop at the first page already in the library: no gaps behind it, and the
+    run neither asks to see everything (--full-scan, --all) nor distrusts the tracker."""
+    if request.full_scan or request.redownload_all or not check_tracker:
+        return False
     if tracker.needs_full_scan():
         return False
     return request.fits == "without" or tracker.flag(FITS_SYNCED, default=False)
@@ -89,7 +92,9 @@ async def run_download(
         max_retries=download.max_retries, base_delay=download.retry_delay
     )
     writes = not request.dry_run
-    incremental = await to_thread.run_sync(_incremental_allowed, tracker, request)
+    incremental = await to_thread.run_sync(
+        _incremental_allowed, tracker, request, download.check_tracker
+    )
     session_id = (
         await to_thread.run_sync(tracker.start_session, options.command) if writes else None
     )

@@ -316,6 +316,8 @@ class Fetcher:
                             await self._thread(part.flush)
                         if on_progress:
                             on_progress(part.size, expected)
+        except (httpx.UnsupportedProtocol, httpx.TooManyRedirects, httpx.InvalidURL) as exc:
+            raise DownloadError(f"{url}: {exc}") from None  # no try will do better
         except (httpx.TransportError, httpx.DecodingError) as exc:
             raise _Transient(f"{url}: {type(exc).__name__}: {exc or 'connection lost'}") from None
         if expected is not None and part.size != expected:

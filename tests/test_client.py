@@ -480,11 +480,13 @@ async def test_session_token_from_the_cookie_when_the_body_has_none() -> None:
     """A token endpoint that only sets the _sloohsstkn cookie still lets us log in."""
     service = MockSlooh()
     service.hooks.append(
-        lambda req, body: httpx.Response(
-            200, json={}, headers={"Set-Cookie": "_sloohsstkn=sess-token-123456; Path=/"}
+        lambda req, body: (
+            httpx.Response(
+                200, json={}, headers={"Set-Cookie": "_sloohsstkn=sess-token-123456; Path=/"}
+            )
+            if req.url.path.endswith("generateSessionToken")
+            else None
         )
-        if req.url.path.endswith("generateSessionToken")
-        else None
     )
     async with make_client(service) as client:
         await client.login()

@@ -269,3 +269,31 @@ async def test_empty_body_makes_an_empty_file(tmp_path: Path) -> None:
         fetcher = Fetcher(http, RateLimiter(0), RetryPolicy.no_wait(1))
         result = await fetcher.fetch(URL, tmp_path / "e.png")
     assert (tmp_path / "e.png").read_bytes() == b"" and result.hash == sha(b"")
+
+
+@pytest.mark.parametrize(
+    ("url", "tries"),
+    [
+        ("https://images.example/loop.png", 21),
+        ("https://images.example/a\nb.png", 0),
+        ("ftp://images.example/a", 1),
+    ],
+    ids=["redirect-loop", "invalid-url", "unsupported-scheme"],
+)
+async def test_hopeless_url_fails_the_file_at_once(url: str, tries: int, tmp_path: Path) -> None:
+    """A redirect loop or a URL httpx cannot use is that file's DownloadError, not a crash."""
+    requests: list[httpx.Request] = []
+
+    def loop(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        if request.url.scheme == "ftp":  # what httpx's real transport says
+            raise httpx.UnsupportedProtocol("Request URL has an unsupported protocol 'ftp://'.")
+        return httpx.Response(302, headers={"Location": str(request.url)})
+
+    transport = httpx.MockTransport(loop)
+    async with httpx.AsyncClient(transport=transport, follow_redirects=True) as http:
+        fetcher = Fetcher(http, RateLimiter(0), RetryPolicy.no_wait(3))
+        with pytest.raises(DownloadError):
+            await fetcher.fetch(url, tmp_path / "a.png")
+    assert len(requests) == tries  # one try (httpx follows 20 redirects), never retried
+    assert not (tmp_path / "a.png").exists()

@@ -1,0 +1,106 @@
+"""run_download against the fake Slooh: which runs may stop listing at the first known page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from slooh_async._retry import RetryPolicy
+from slooh_async.config import Settings
+from slooh_async.fake_server import FakeConfig, FakeSlooh
+from slooh_async.planning import DownloadRequest
+from slooh_async.runner import RunOptions, run_download
+from slooh_async.summary import RunSummary
+from slooh_async.tracker import Tracker
+
+pytestmark = pytest.mark.anyio
+
+PICTURES, BATCH = 60, 20
+PAGES = PICTURES // BATCH
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeSlooh]:
+    """60 pictures, no FITS, no clashes: three pages of 20."""
+    config = FakeConfig(pictures=PICTURES, seed=5, fits=False, clashes=False, file_size=1500)
+    with FakeSlooh(config).running() as srv:
+        yield srv
+
+
+def settings_for(server: FakeSlooh, base: Path, **download: Any) -> Settings:
+    return Settings.model_validate(
+        {
+            "slooh": {"base_url": server.base_url, "username": "demo", "password": "demo"},
+            "download": {"rate_limit": 0, "batch_size": BATCH, **download},
+            "folders": {"base_path": str(base)},
+        }
+    )
+
+
+async def sync(settings: Settings, request: DownloadRequest | None = None) -> RunSummary:
+    """One run, as the CLI makes it (a tracker opened for the run, closed after)."""
+    base = settings.folders.base_path
+    with Tracker.open(settings.tracker_path, base_path=base) as tracker:
+        options = RunOptions(retry=RetryPolicy.no_wait())
+        return await run_download(settings, tracker, request or DownloadRequest(), options=options)
+
+
+@pytest.fixture
+async def synced(server: FakeSlooh, tmp_path: Path) -> Settings:
+    """A library after one complete sync (the next plain run may stop at page 1)."""
+    settings = settings_for(server, tmp_path / "lib")
+    first = await sync(settings)
+    assert first.downloaded == PICTURES and first.complete_scan
+    server.clear_log()
+    again = await sync(settings)
+    assert again.total_available == BATCH and len(server.calls("getMyPictures")) == 1
+    server.clear_log()
+    return settings
+
+
+async def test_full_scan_lists_every_page(server: FakeSlooh, synced: Settings) -> None:
+    """--full-scan lists the whole photo roll even when the library is in sync."""
+    summary = await sync(synced, DownloadRequest(full_scan=True))
+    assert summary.total_available == PICTURES
+    assert len(server.calls("getMyPictures")) == PAGES
+
+
+async def test_all_downloads_every_picture_again(server: FakeSlooh, synced: Settings) -> None:
+    """--all fetches every picture again, not only the first page's."""
+    summary = await sync(synced, DownloadRequest(redownload_all=True))
+    assert summary.downloaded == summary.total_available == PICTURES
+
+
+async def test_without_tracker_check_every_picture_is_looked_at(
+    server: FakeSlooh, synced: Settings
+) -> None:
+    """check_tracker=false re-plans every picture: a file deleted on page 3 comes back."""
+    last = server.catalog.photo_roll[-1]
+    (lost,) = [p for p in synced.folders.base_path.rglob("*") if p.name.endswith(last.filename)]
+    lost.unlink()
+    unchecked = synced.model_copy(
+        update={"download": synced.download.model_copy(update={"check_tracker": False})}
+    )
+    summary = await sync(unchecked)
+    assert summary.total_available == PICTURES
+    assert summary.downloaded == 1 and summary.skipped_existing == PICTURES - 1
+    assert lost.exists()
+
+
+async def test_pictures_only_sync_stops_at_the_first_known_page(
+    server: FakeSlooh, tmp_path: Path
+) -> None:
+    """--no-fits (download.fits=false) syncs are incremental too; FITS then need one full scan."""
+    settings = settings_for(server, tmp_path / "lib")
+    pictures_only = DownloadRequest(fits="without")
+    assert (await sync(settings, pictures_only)).downloaded == PICTURES
+    server.clear_log()
+    again = await sync(settings, pictures_only)
+    assert again.total_available == BATCH and len(server.calls("getMyPictures")) == 1
+    with_fits = await sync(settings)  # no mission's FITS were ever listed: look at them all
+    assert with_fits.total_available == PICTURES
+    server.clear_log()
+    assert (await sync(settings)).total_available == BATCH

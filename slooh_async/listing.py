@@ -24,13 +24,15 @@ from .api import Picture, SloohClient
 from .planning import DownloadJob, DownloadRequest, PagePlan, Planner, picture_from_record
 from .progress import ProgressSink
 from .summary import RunSummary
-from .tracker import ImageRecord, Tracker
+from .tracker import ImageRecord, ImageRow, Tracker
 
 __all__ = ["Lister"]
 
 log = logging.getLogger("slooh_async.listing")
 
 _CHECKED_BATCH = 25
+#: last_error prefix of failed pictures a complete listing did not show any more
+GONE = "gone:"
 #: a mission this recent may still get its FITS files: an empty list is not final yet
 _FITS_SETTLE = timedelta(days=3)
 
@@ -106,14 +108,31 @@ class Lister:
         retrying = self.request.only_keys is not None
         if retrying:
             outstanding = [r for r in outstanding if r.key in (self.request.only_keys or ())]
-        waiting = {r.key for r in outstanding if r.kind != "fits"}
+        waiting = {
+            r.key
+            for r in outstanding
+            if r.kind != "fits" and (retrying or not (r.last_error or "").startswith(GONE))
+        }
         fits_records = {r.mission_id: r for r in outstanding if r.kind == "fits" and r.mission_id}
         if retrying:  # FITS frames are found through their missions, no scan needed
             await self._fits_of_records(fits_records, send)
         if not retrying or waiting:
             self.summary.complete_scan = await self._scan(send, waiting, fits_records)
+            if self.summary.complete_scan and waiting and not self.request.filtered:
+                await self._mark_gone(waiting)
         if not retrying and not self.request.mission_id:
             await self._fits_of_records(fits_records, send)
+
+    async def _mark_gone(self, keys: set[str]) -> None:
+        """Pictures waiting for a retry that a whole listing no longer shows: Slooh removed
+        them. They stay failed, but no longer make every sync list the whole photo roll."""
+        rows = [
+            ImageRow(key=key, status="failed", error=f"{GONE} not listed by Slooh any more")
+            for key in sorted(keys)
+        ]
+        log.info("%d failed picture(s) are no longer listed by Slooh", len(rows))
+        if not self.request.dry_run:
+            await anyio.to_thread.run_sync(self.tracker.record_batch, rows)
 
     async def _fits_of_records(
         self, records: dict[int, ImageRecord], send: ObjectSendStream[DownloadJob]
@@ -224,12 +243,12 @@ class Lister:
             return
         generation = self.client.session_generation
         alive = await self.client.confirm_session()
-        for item in self._unconfirmed:
+        doubtful, self._unconfirmed = self._unconfirmed, []
+        for item in doubtful:
             if alive and item.generation == generation:
                 await self._fits_listed(item.mission_id, 0, item.parent)
             else:
                 await self._mission_fits(item.mission_id, item.parent, send, verify_empty=True)
-        self._unconfirmed.clear()
 
     async def _fits_listed(self, mission_id: int, count: int, parent: Picture) -> None:
         """Remember (in batches) that a mission's FITS were listed and planned.

@@ -134,12 +134,13 @@ _FORMATS = {"fits": "FITS", "fit": "FITS", "png": "PNG", "jpeg": "JPEG", "jpg": 
 
 
 def _object_matches(query: str, picture: Picture) -> bool:
-    """A title substring, or the same designation however written (``m 42``, ``Messier 42``)."""
+    """The same designation however written (``m 42``, ``Messier 42``, ``NGC 1976``: M1 is not
+    M13), else a title substring (``Orion``) or the object's folder name."""
+    if catalog_of(query) is not None:
+        return object_name(query).casefold() == picture.object_name.casefold()
     wanted = query.casefold().strip()
     if wanted in picture.title.casefold():
         return True
-    if catalog_of(query) is not None:
-        return object_name(query).casefold() == picture.object_name.casefold()
     squeezed = wanted.replace(" ", "")
     return bool(squeezed) and squeezed == picture.object_name.casefold().replace(" ", "")
 
@@ -206,7 +207,8 @@ class Planner:
                 continue
             try:
                 outcome = self._place(picture, record)
-            except (PathError, OSError) as exc:  # one unplaceable picture must not stop the run
+            # one unplaceable picture must not stop the run (RuntimeError: a symlink loop)
+            except (PathError, OSError, RuntimeError) as exc:
                 plan.failures.append((picture, str(exc)))
                 continue
             if isinstance(outcome, Skip):

@@ -288,7 +288,10 @@ class Fetcher:
         finally:
             if part.handle is not None:
                 with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(part.save)
+                    try:
+                        await anyio.to_thread.run_sync(part.save)
+                    except OSError as exc:  # keep the error already on its way, if any
+                        log.warning("cannot save %s: %s", part.part, exc)
         digest = part.hasher.hexdigest() if part.hasher is not None else None
         algorithm = self.hash_algorithm if digest else None
         return FetchResult(target, part.size, digest, algorithm, attempts, resumed_from)

@@ -428,6 +428,22 @@ def test_request_matches_a_picture(request_: DownloadRequest, matches: bool) -> 
 
 
 @pytest.mark.parametrize(
+    ("query", "title", "matches"),
+    [
+        ("M1", "Crab Nebula (M1)", True),
+        ("M1", "Great Hercules Cluster (M13)", False),
+        ("M1", "Pinwheel Galaxy (M101)", False),
+        ("NGC 1976", "Orion Nebula (M42)", True),
+        ("Caldwell 109", "Caldwell 109 (NGC 3195)", True),
+        ("hercules", "Great Hercules Cluster (M13)", True),
+    ],
+)
+def test_object_designations_match_exactly(query: str, title: str, matches: bool) -> None:
+    """--object M1 means M1, not M13 or M101; cross-catalog names of one object match."""
+    assert DownloadRequest(object=query).matches(picture(1, title=title)) is matches
+
+
+@pytest.mark.parametrize(
     ("name", "fmt"),
     [("x.jpg", "jpeg"), ("x.jpeg", "jpg"), ("x.fit", "fits"), ("x.fits", "fits"), ("x.png", "png")],
 )

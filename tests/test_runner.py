@@ -104,3 +104,23 @@ async def test_pictures_only_sync_stops_at_the_first_known_page(
     assert with_fits.total_available == PICTURES
     server.clear_log()
     assert (await sync(settings)).total_available == BATCH
+
+
+async def test_a_picture_slooh_removed_stops_blocking_incremental_syncs(
+    server: FakeSlooh, synced: Settings
+) -> None:
+    """A failed picture no listing shows any more is marked gone after one full listing."""
+    from slooh_async.tracker import ImageRow
+
+    base = synced.folders.base_path
+    with Tracker.open(synced.tracker_path, base_path=base) as tracker:
+        tracker.record_batch([ImageRow(key="424242", status="failed", error="HTTP 500")])
+    first = await sync(synced)
+    assert len(server.calls("getMyPictures")) == PAGES and first.complete_scan
+    with Tracker.open(synced.tracker_path, base_path=base) as tracker:
+        record = tracker.get("424242")
+    assert record is not None and record.status == "failed"
+    assert (record.last_error or "").startswith("gone:")
+    server.clear_log()
+    await sync(synced)
+    assert len(server.calls("getMyPictures")) == 1

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 
@@ -46,6 +46,13 @@ class GlobalState:
 
 
 STATE = GlobalState()
+
+# Options several commands share (Annotated types keep each command's signature short).
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+DestOpt = Annotated[
+    Path | None,
+    typer.Option("--dest", "-d", help="Library folder (folders.base_path).", file_okay=False),
+]
 
 
 def stderr_console() -> Console:

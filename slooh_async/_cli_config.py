@@ -13,6 +13,7 @@ import typer
 
 from ._cli_common import (
     STATE,
+    JsonOpt,
     handle_errors,
     load,
     print_json,
@@ -33,8 +34,6 @@ NOT_SET = "(not set)"
 config_app = typer.Typer(
     help="Show the effective configuration and where it lives.", no_args_is_help=True
 )
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
 
 def _json_mode(json_: bool) -> None:

@@ -12,6 +12,8 @@ import typer
 
 from ._cli_common import (
     STATE,
+    DestOpt,
+    JsonOpt,
     fail,
     handle_errors,
     load,
@@ -26,12 +28,6 @@ if TYPE_CHECKING:
 
     from .config import Settings
     from .tracker import Tracker
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
-DestOpt = Annotated[
-    Path | None,
-    typer.Option("--dest", "-d", help="Library folder (folders.base_path).", file_okay=False),
-]
 
 
 def _settings(dest: Path | None, json_: bool) -> Settings:

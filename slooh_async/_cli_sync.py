@@ -14,6 +14,8 @@ import typer
 
 from ._cli_common import (
     STATE,
+    DestOpt,
+    JsonOpt,
     fail,
     handle_errors,
     load,
@@ -38,12 +40,7 @@ class FormatChoice(StrEnum):
     jpg = "jpg"
 
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print only a JSON summary on stdout.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the summary.")]
-DestOpt = Annotated[
-    Path | None,
-    typer.Option("--dest", "-d", help="Library folder (folders.base_path).", file_okay=False),
-]
 ThreadsOpt = Annotated[
     int | None, typer.Option("--threads", "-t", min=1, max=64, help="Parallel downloads.")
 ]

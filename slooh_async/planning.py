@@ -97,6 +97,10 @@ class DownloadRequest:
             return False
         if self.format and picture.format != _FORMATS.get(self.format.lower(), self.format.upper()):
             return False
+        return self._target_matches(picture)
+
+    def _target_matches(self, picture: Picture) -> bool:
+        """Telescope, object and dates: what a FITS frame shares with its mission's pictures."""
         if self.telescope and self.telescope.casefold() not in picture.telescope.casefold():
             return False
         if self.object and not _object_matches(self.object, picture):
@@ -118,11 +122,7 @@ class DownloadRequest:
         """Whether the FITS frames of this picture's mission can pass the filters."""
         if self.fits == "without" or (self.format and _FORMATS.get(self.format.lower()) != "FITS"):
             return False
-        if self.telescope and self.telescope.casefold() not in picture.telescope.casefold():
-            return False
-        if self.object and not _object_matches(self.object, picture):
-            return False
-        return self._date_matches(picture)
+        return self._target_matches(picture)
 
     def older_than_since(self, picture: Picture) -> bool:
         """True when the picture is dated before ``since`` (the photoRoll is newest first)."""

@@ -15,6 +15,7 @@ in the same run, so the numbers travel between machines.
 
 from __future__ import annotations
 
+import argparse
 import random
 import statistics
 import sys
@@ -134,7 +135,14 @@ def report(results: dict[int, dict[str, float]]) -> None:
 
 
 def main(argv: list[str]) -> None:
-    sizes = sorted({int(arg) for arg in argv} | {BASELINE}) if argv else list(DEFAULT_SIZES)
+    parser = argparse.ArgumentParser(
+        description="Tracker micro-benchmarks at several sizes, against a 1,000-file baseline."
+    )
+    parser.add_argument(
+        "sizes", nargs="*", type=int, metavar="SIZE", help="tracked files (1000 10000 100000)"
+    )
+    given = parser.parse_args(argv).sizes
+    sizes = sorted(set(given) | {BASELINE}) if given else list(DEFAULT_SIZES)
     with tempfile.TemporaryDirectory(prefix="slooh-bench-") as folder:
         results = {size: measure(size, Path(folder)) for size in sizes}
     report(results)

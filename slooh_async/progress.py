@@ -188,6 +188,7 @@ class RichProgress(NullProgress):
 
     def stop(self) -> None:
         if self._live is not None:
+            self._listing = "done"  # the last frame stays on screen: say the run is over
             self._live.stop()
             self._live = None
 

@@ -19,7 +19,9 @@ from datetime import UTC, datetime, timedelta
 
 import anyio
 from anyio.abc import ObjectSendStream
+from pydantic import ValidationError
 
+from ._exceptions import ServiceError
 from .api import Picture, SloohClient
 from .planning import DownloadJob, DownloadRequest, PagePlan, Planner, picture_from_record
 from .progress import ProgressSink
@@ -55,6 +57,11 @@ class _MissionIndex:
             try:
                 mission = await anext(self._pages)
             except StopAsyncIteration:
+                self._exhausted = True
+                break
+            except (ServiceError, ValidationError) as exc:
+                # only an optimisation: without the list, every mission is asked directly
+                log.info("mission list unavailable (%s); asking each mission for FITS", exc)
                 self._exhausted = True
                 break
             if mission.mission_id:

@@ -274,11 +274,7 @@ class Lister:
     async def _flush_checked(self) -> None:
         checked, self._checked = self._checked, []
         if checked:
-            await anyio.to_thread.run_sync(self._write_checked, checked)
-
-    def _write_checked(self, checked: list[tuple[int, int]]) -> None:
-        for mission_id, count in checked:
-            self.tracker.set_fits_checked(mission_id, count)
+            await anyio.to_thread.run_sync(self.tracker.set_fits_checked_many, checked)
 
     # ------------------------------------------------------------------ planning
 

@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import anyio
@@ -59,12 +60,12 @@ class _ResultWriter:
 
 @dataclass
 class Pipeline:
-    """One download run over a client, a tracker, an organizer's planner and a fetcher."""
+    """One download run: a client, a tracker, a planner, and a fetcher per worker."""
 
     client: SloohClient
     tracker: Tracker
     planner: Planner
-    fetcher: Fetcher
+    fetchers: Sequence[Fetcher]
     request: DownloadRequest
     threads: int = 4
     batch_size: int = 50
@@ -188,7 +189,7 @@ class Pipeline:
         picture = job.picture
         self.progress.file_started(number, picture.filename)
         try:
-            result = await self.fetcher.fetch(
+            result = await self.fetchers[number % len(self.fetchers)].fetch(
                 picture.url,
                 job.dest,
                 resume=job.resume,

@@ -187,6 +187,7 @@ class Planner:
     #: paths given out in this run, compared as Windows and macOS do (case, Unicode form)
     claimed: dict[str, str] = field(default_factory=dict)
     planned_keys: set[str] = field(default_factory=set)
+    _owners: dict[Path, str | None] = field(default_factory=dict, repr=False)
 
     def plan(self, pictures: Sequence[Picture]) -> PagePlan:
         """Plan one page: skip what is tracked or on disk, place the rest, mark it pending."""
@@ -196,6 +197,7 @@ class Planner:
             (rec := records.get(p.key)) is not None and rec.status == "done" for p in pictures
         )
         exists_rows: list[ImageRow] = []
+        todo: list[tuple[Picture, ImageRecord | None]] = []
         for picture in pictures:
             if not self.request.matches(picture) or picture.key in self.planned_keys:
                 continue
@@ -204,9 +206,14 @@ class Planner:
             record = records.get(picture.key)
             if self._tracked(record):
                 plan.skips.append(Skip(picture, "tracked", record.path if record else None))
+            else:
+                todo.append((picture, record))
+        wanted = self._destinations(todo, plan)
+        for picture, record in todo:
+            if picture.key not in wanted:
                 continue
             try:
-                outcome = self._place(picture, record)
+                outcome = self._place(picture, record, wanted[picture.key])
             # one unplaceable picture must not stop the run (RuntimeError: a symlink loop)
             except (PathError, OSError, RuntimeError) as exc:
                 plan.failures.append((picture, str(exc)))
@@ -246,8 +253,24 @@ class Planner:
             and not self.request.redownload_all
         )
 
-    def _place(self, picture: Picture, record: ImageRecord | None) -> DownloadJob | Skip:
-        wanted = self.organizer.get_destination_path(picture)
+    def _destinations(
+        self, todo: list[tuple[Picture, ImageRecord | None]], plan: PagePlan
+    ) -> dict[str, Path]:
+        """Each picture's destination, and the owners of those paths in one tracker query."""
+        wanted: dict[str, Path] = {}
+        for picture, _ in todo:
+            try:
+                wanted[picture.key] = self.organizer.get_destination_path(picture)
+            except (PathError, OSError, RuntimeError) as exc:
+                plan.failures.append((picture, str(exc)))
+        known = [record.path for _, record in todo if record and record.path]
+        paths = [*wanted.values(), *known]
+        self._owners = dict.fromkeys(paths, None) | self.tracker.path_owners(paths)
+        return wanted
+
+    def _place(
+        self, picture: Picture, record: ImageRecord | None, wanted: Path
+    ) -> DownloadJob | Skip:
         dest = wanted
         if record and record.path and record.path != wanted:
             # our .part (resume) or our file (a clash's `name (1).ext`, a crash before the row
@@ -308,6 +331,8 @@ class Planner:
         self.claimed[path_identity(path)] = key
 
     def _owner(self, path: Path) -> str | None:
+        if path in self._owners:  # asked for the whole page at once
+            return self._owners[path]
         return self.tracker.path_owners([path]).get(path)
 
     def _free(self, dest: Path, key: str) -> Path:

@@ -7,6 +7,7 @@ one path from configuration to files on disk.
 from __future__ import annotations
 
 import logging
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Literal
 
@@ -63,15 +64,17 @@ def _mark_synced(tracker: Tracker, request: DownloadRequest) -> None:
 def download_client(
     settings: Settings, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
-    """The HTTP client of the image hosts: no cookies, no credentials, no compression."""
-    threads = settings.download.threads
+    """One worker's HTTP client of the image hosts: no cookies, no credentials, no compression.
+
+    Each worker has its own client with one connection: httpcore checks every idle pooled
+    connection on each request, so a shared pool costs more the more workers there are.
+    """
     return httpx.AsyncClient(
         transport=transport,
         timeout=httpx.Timeout(
             settings.download.timeout, connect=min(30.0, settings.download.timeout)
         ),
-        # one connection per worker: httpcore checks every pooled connection on each request
-        limits=httpx.Limits(max_connections=threads, max_keepalive_connections=threads),
+        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
         headers={"Accept-Encoding": "identity", "User-Agent": "slooh-async"},
         follow_redirects=True,
     )
@@ -103,27 +106,31 @@ async def run_download(
     status: Literal["completed", "interrupted", "failed"] = "failed"
     pipeline: Pipeline | None = None
     try:
-        async with (
-            SloohClient.from_settings(
-                settings, retry=retry, transport=options.api_transport
-            ) as client,
-            download_client(settings, options.download_transport) as http,
-        ):
+        async with AsyncExitStack() as stack:
+            client = await stack.enter_async_context(
+                SloohClient.from_settings(settings, retry=retry, transport=options.api_transport)
+            )
+            limiter = RateLimiter(download.download_rate_limit)  # shared by every worker
+            fetchers = [
+                Fetcher(
+                    await stack.enter_async_context(
+                        download_client(settings, options.download_transport)
+                    ),
+                    limiter,
+                    retry,
+                    hash_algorithm=download.hash_algorithm,
+                    verify=download.verify_hash is not False,
+                )
+                for _ in range(download.threads)
+            ]
             planner = Planner(
                 tracker, FileOrganizer(settings.folders), download, request, session_id
-            )
-            fetcher = Fetcher(
-                http,
-                RateLimiter(download.download_rate_limit),
-                retry,
-                hash_algorithm=download.hash_algorithm,
-                verify=download.verify_hash is not False,
             )
             pipeline = Pipeline(
                 client,
                 tracker,
                 planner,
-                fetcher,
+                fetchers,
                 request,
                 threads=download.threads,
                 batch_size=download.batch_size,

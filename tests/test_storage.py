@@ -297,3 +297,17 @@ async def test_hopeless_url_fails_the_file_at_once(url: str, tries: int, tmp_pat
             await fetcher.fetch(url, tmp_path / "a.png")
     assert len(requests) == tries  # one try (httpx follows 20 redirects), never retried
     assert not (tmp_path / "a.png").exists()
+
+
+async def test_big_files_are_not_hashed_unless_verifying(host: Host, tmp_path: Path) -> None:
+    """Above hash_limit no digest is taken (it is not cheap); with verify it always is."""
+    async with httpx.AsyncClient(transport=httpx.MockTransport(host)) as http:
+        quick = Fetcher(http, RateLimiter(0), RetryPolicy.no_wait(1), hash_limit=1000)
+        careful = Fetcher(
+            http, RateLimiter(0), RetryPolicy.no_wait(1), hash_limit=1000, verify=True
+        )
+        unhashed = await quick.fetch(URL, tmp_path / "a.png")
+        hashed = await careful.fetch(URL, tmp_path / "b.png")
+    assert unhashed.hash is None and unhashed.hash_algorithm is None
+    assert (tmp_path / "a.png").read_bytes() == BODY
+    assert hashed.hash == sha(BODY)

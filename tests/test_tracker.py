@@ -359,6 +359,12 @@ def test_fits_checked_state(tracker: Tracker) -> None:
     assert tracker.fits_checked([1, 2]) == {2}
 
 
+def test_fits_checked_in_one_batch(tracker: Tracker) -> None:
+    """Several missions' FITS state is written in one call."""
+    tracker.set_fits_checked_many([(7, 3), (8, 0)])
+    assert tracker.fits_checked([7, 8, 9]) == {7, 8}
+
+
 def test_needs_full_scan_flag(library: Path) -> None:
     """A new library needs a full scan; the flag, once cleared or set, survives reopening."""
     db = library / "t.sqlite3"

@@ -86,6 +86,7 @@ class FileOrganizer:
         self._preference = tuple(folders.object_preference)
         self._unknown = sanitize_component(folders.unknown_object, fallback="Unknown")
         self._limit = folders.max_path_length
+        self._resolved_base: Path | None = None
 
     # ------------------------------------------------------------------ pure
 
@@ -136,7 +137,9 @@ class FileOrganizer:
         library pointing elsewhere), or as :meth:`relative_path` does.
         """
         destination = self.base_path.joinpath(*self.relative_path(picture).parts)
-        base = self.base_path.resolve()
+        if self._resolved_base is None:  # once per organizer: the library does not move
+            self._resolved_base = self.base_path.resolve()
+        base = self._resolved_base
         resolved = destination.resolve()
         if resolved == base or not resolved.is_relative_to(base):
             raise PathError(f"{destination} resolves to {resolved}, outside {base}")

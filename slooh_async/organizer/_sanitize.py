@@ -37,6 +37,8 @@ _BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
 _SPACES = re.compile(r" {2,}")
+#: ASCII that _map_char would change: controls, DEL and the forbidden characters
+_UNSAFE_ASCII = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|\t]')
 # Friendlier than "_" in names people read: "RA: 23.1" -> "RA 23.1", "C/2025" -> "C-2025".
 _READABLE = (
     (re.compile(r"\s*:\s*"), " "),
@@ -61,7 +63,10 @@ def sanitize_component(
     is NFC and at most ``max_bytes`` UTF-8 bytes (``None``: no limit). Empty -> ``fallback``.
     The function is idempotent.
     """
-    cleaned = unicodedata.normalize("NFC", "".join(_map_char(ch) for ch in text))
+    if text.isascii() and not _UNSAFE_ASCII.search(text):
+        cleaned = text  # the common case: nothing to map, and ASCII is already NFC
+    else:
+        cleaned = unicodedata.normalize("NFC", "".join(_map_char(ch) for ch in text))
     cleaned = _SPACES.sub(" ", cleaned).strip(" .")
     if max_bytes is not None:
         cleaned = truncate_bytes(cleaned, max_bytes).strip(" .")

@@ -367,6 +367,13 @@ class Tracker:
         with self._write() as conn:
             _state.set_fits_checked(conn, mission_id, count, utc_now())
 
+    def set_fits_checked_many(self, checked: Sequence[tuple[int, int]]) -> None:
+        """:meth:`set_fits_checked` for ``(mission_id, count)`` pairs, in one transaction."""
+        now = utc_now()
+        with self._write() as conn:
+            for mission_id, count in checked:
+                _state.set_fits_checked(conn, mission_id, count, now)
+
     def clear_fits_checked(self, mission_ids: Sequence[int]) -> None:
         """Forget the FITS state of missions, so their listing is fetched again."""
         with self._write() as conn:

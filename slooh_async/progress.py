@@ -9,6 +9,7 @@ from its own thread, so the display never slows downloads.
 from __future__ import annotations
 
 import logging
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -84,7 +85,7 @@ class LogProgress(NullProgress):
     def __init__(self, stream: TextIO | None = None, *, every: float = 5.0) -> None:
         self._stream = stream or sys.stderr
         self._every = every
-        self._last = 0.0
+        self._last = -math.inf  # the first status line comes at once, whatever the clock
         self.queued = self.skipped = self.done = self.failed = 0
         self.bytes = 0
 

@@ -14,6 +14,7 @@ from typing import Literal
 import httpx
 from anyio import CancelScope, to_thread
 
+from ._filehost import FileHost
 from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy
 from .api import SloohClient
@@ -63,21 +64,13 @@ def _mark_synced(tracker: Tracker, request: DownloadRequest) -> None:
 
 def download_client(
     settings: Settings, transport: httpx.AsyncBaseTransport | None = None
-) -> httpx.AsyncClient:
-    """One worker's HTTP client of the image hosts: no cookies, no credentials, no compression.
+) -> FileHost:
+    """One worker's connection to the image hosts: no cookies, no credentials, no compression.
 
-    Each worker has its own client with one connection: httpcore checks every idle pooled
+    Each worker has its own, with one connection: httpcore checks every idle pooled
     connection on each request, so a shared pool costs more the more workers there are.
     """
-    return httpx.AsyncClient(
-        transport=transport,
-        timeout=httpx.Timeout(
-            settings.download.timeout, connect=min(30.0, settings.download.timeout)
-        ),
-        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-        headers={"Accept-Encoding": "identity", "User-Agent": "slooh-async"},
-        follow_redirects=True,
-    )
+    return FileHost(transport, timeout=settings.download.timeout)
 
 
 async def run_download(

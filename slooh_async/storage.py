@@ -23,11 +23,11 @@ import anyio
 import httpx
 
 from ._exceptions import DownloadError, StorageError
+from ._filehost import FileHost
 from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy, is_retryable_status, parse_retry_after
 
 __all__ = [
-    "CHUNK_SIZE",
     "FetchResult",
     "Fetcher",
     "part_path",
@@ -36,11 +36,12 @@ __all__ = [
 
 log = logging.getLogger("slooh_async.storage")
 
-CHUNK_SIZE = 256 * 1024
 #: files up to this size get a digest even without verify_hash (FITS go up to ~35 MB)
 HASH_LIMIT = 64 * 1024 * 1024
 #: buffered bytes written to disk in one worker-thread trip
 FLUSH_SIZE = 1024 * 1024
+#: at most this many buffered pieces per trip (a slow host sends many small ones; IOV_MAX)
+FLUSH_PIECES = 512
 #: attempts that moved the download forward do not count against max_retries, up to this many
 _MAX_PROGRESS_ATTEMPTS = 100
 _DISK_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EFBIG}
@@ -134,7 +135,7 @@ class _PartFile:
         self._buffer.append(chunk)
         self._buffered += len(chunk)
         self.size += len(chunk)
-        return self._buffered >= FLUSH_SIZE
+        return self._buffered >= FLUSH_SIZE or len(self._buffer) >= FLUSH_PIECES
 
     # -- in a worker thread
 
@@ -146,16 +147,17 @@ class _PartFile:
         return self.written
 
     def flush(self) -> None:
-        """Write (and hash) the buffered chunks."""
+        """Write (and hash) the buffered chunks, as they are: no copy joins them."""
         if self.handle is None:
             self._open()
         assert self.handle is not None
-        data = b"".join(self._buffer)
+        pieces, size = self._buffer, self._buffered
         self._buffer, self._buffered = [], 0
-        self.handle.write(data)
+        _write_all(self.handle, pieces)
         if self.hasher is not None:
-            self.hasher.update(data)
-        self.written = self._offset_after_open + len(data)
+            for piece in pieces:
+                self.hasher.update(piece)
+        self.written = self._offset_after_open + size
         self._offset_after_open = self.written
 
     def _open(self) -> None:
@@ -164,13 +166,13 @@ class _PartFile:
         self.hasher = hashlib.new(self.algorithm) if self.algorithm else None
         if self._offset <= 0:
             try:
-                self.handle = open(self.part, "wb")
+                self.handle = open(self.part, "wb", buffering=0)
             except FileNotFoundError:  # the folder went away since it was made
                 _known_folders.discard(self.part.parent)
                 _ensure_folder(self.part.parent)
-                self.handle = open(self.part, "wb")
+                self.handle = open(self.part, "wb", buffering=0)
         else:
-            self.handle = open(self.part, "r+b")
+            self.handle = open(self.part, "r+b", buffering=0)
             self._rehash(self._offset)
             self.handle.seek(self._offset)
             self.handle.truncate()
@@ -239,11 +241,10 @@ class _PartFile:
 class Fetcher:
     """Downloads files with resume, verification, retries and a shared rate limit."""
 
-    http: httpx.AsyncClient
+    http: FileHost
     limiter: RateLimiter
     retry: RetryPolicy
     hash_algorithm: str | None = "sha256"
-    chunk_size: int = CHUNK_SIZE
     #: re-read each finished file and compare its digest (and an MD5 ETag when there is one)
     verify: bool = False
     #: without ``verify``, files larger than this are not hashed
@@ -312,14 +313,16 @@ class Fetcher:
         headers = {"Range": f"bytes={offset}-"} if offset > 0 else {}
         await self.limiter.acquire()
         try:
-            async with self.http.stream("GET", url, headers=headers) as response:
+            async with self.http.get(url, headers) as response:
                 expected, has_body = self._start(response, part, offset)
                 etag = response.headers.get("ETag")
                 part.algorithm = self._algorithm_for(expected)
                 if on_progress:
                     on_progress(part.size, expected)
                 if has_body:
-                    async for chunk in response.aiter_bytes(self.chunk_size):
+                    async for chunk in FileHost.body(response):
+                        if not chunk:
+                            continue
                         if part.add(chunk):
                             await self._thread(part.flush)
                         if on_progress:
@@ -405,6 +408,27 @@ def _ensure_folder(folder: Path) -> None:
         if len(_known_folders) > 10_000:
             _known_folders.clear()
         _known_folders.add(folder)
+
+
+def _write_all(handle: BinaryIO, pieces: list[bytes]) -> None:
+    """Write every piece in order with as few system calls as the OS allows (``writev``)."""
+    if not _WRITEV or len(pieces) == 1:
+        for piece in pieces:
+            view = memoryview(piece)
+            while view:
+                view = view[handle.write(view) or 0 :]
+        return
+    fd = handle.fileno()
+    while pieces:
+        done = os.writev(fd, pieces)
+        while pieces and done >= len(pieces[0]):  # drop what is written, keep the rest
+            done -= len(pieces[0])
+            pieces = pieces[1:]
+        if pieces and done:
+            pieces = [pieces[0][done:], *pieces[1:]]
+
+
+_WRITEV = hasattr(os, "writev")
 
 
 def _int(value: str | None) -> int | None:

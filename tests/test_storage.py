@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from slooh_async._exceptions import DownloadError, StorageError
+from slooh_async._filehost import FileHost
 from slooh_async._ratelimit import RateLimiter
 from slooh_async._retry import RetryPolicy
 from slooh_async.storage import Fetcher, parse_content_range, part_path
@@ -77,13 +78,12 @@ def host() -> Host:
 
 @pytest.fixture
 async def fetcher(host: Host) -> AsyncIterator[Fetcher]:
-    async with httpx.AsyncClient(transport=httpx.MockTransport(host)) as http:
+    async with FileHost(httpx.MockTransport(host)) as http:
         yield Fetcher(
             http,
             RateLimiter(0),
             RetryPolicy.no_wait(3),
             hash_algorithm="sha256",
-            chunk_size=64 * 1024,
         )
 
 
@@ -235,7 +235,7 @@ async def test_verify_reads_back_and_accepts_a_matching_md5_etag(
         response.headers["ETag"] = f'"{md5}"'
         return response
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(with_etag)) as http:
+    async with FileHost(httpx.MockTransport(with_etag)) as http:
         fetcher = Fetcher(
             http, RateLimiter(0), RetryPolicy.no_wait(1), hash_algorithm="md5", verify=True
         )
@@ -253,7 +253,7 @@ async def test_verify_rejects_a_body_that_contradicts_its_md5_etag(
         response.headers["ETag"] = '"' + "0" * 32 + '"'
         return response
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(lying)) as http:
+    async with FileHost(httpx.MockTransport(lying)) as http:
         fetcher = Fetcher(
             http, RateLimiter(0), RetryPolicy.no_wait(1), hash_algorithm="md5", verify=True
         )
@@ -265,7 +265,7 @@ async def test_verify_rejects_a_body_that_contradicts_its_md5_etag(
 async def test_empty_body_makes_an_empty_file(tmp_path: Path) -> None:
     """A zero-byte file is a file too: created, in place, hashed."""
     empty = Host(b"")
-    async with httpx.AsyncClient(transport=httpx.MockTransport(empty)) as http:
+    async with FileHost(httpx.MockTransport(empty)) as http:
         fetcher = Fetcher(http, RateLimiter(0), RetryPolicy.no_wait(1))
         result = await fetcher.fetch(URL, tmp_path / "e.png")
     assert (tmp_path / "e.png").read_bytes() == b"" and result.hash == sha(b"")
@@ -291,7 +291,7 @@ async def test_hopeless_url_fails_the_file_at_once(url: str, tries: int, tmp_pat
         return httpx.Response(302, headers={"Location": str(request.url)})
 
     transport = httpx.MockTransport(loop)
-    async with httpx.AsyncClient(transport=transport, follow_redirects=True) as http:
+    async with FileHost(transport) as http:
         fetcher = Fetcher(http, RateLimiter(0), RetryPolicy.no_wait(3))
         with pytest.raises(DownloadError):
             await fetcher.fetch(url, tmp_path / "a.png")
@@ -301,7 +301,7 @@ async def test_hopeless_url_fails_the_file_at_once(url: str, tries: int, tmp_pat
 
 async def test_big_files_are_not_hashed_unless_verifying(host: Host, tmp_path: Path) -> None:
     """Above hash_limit no digest is taken (it is not cheap); with verify it always is."""
-    async with httpx.AsyncClient(transport=httpx.MockTransport(host)) as http:
+    async with FileHost(httpx.MockTransport(host)) as http:
         quick = Fetcher(http, RateLimiter(0), RetryPolicy.no_wait(1), hash_limit=1000)
         careful = Fetcher(
             http, RateLimiter(0), RetryPolicy.no_wait(1), hash_limit=1000, verify=True

@@ -87,6 +87,7 @@ class FileOrganizer:
         self._unknown = sanitize_component(folders.unknown_object, fallback="Unknown")
         self._limit = folders.max_path_length
         self._resolved_base: Path | None = None
+        self._resolved_folders: dict[Path, Path] = {}
 
     # ------------------------------------------------------------------ pure
 
@@ -140,10 +141,24 @@ class FileOrganizer:
         if self._resolved_base is None:  # once per organizer: the library does not move
             self._resolved_base = self.base_path.resolve()
         base = self._resolved_base
-        resolved = destination.resolve()
+        resolved = self._resolve(destination)
         if resolved == base or not resolved.is_relative_to(base):
             raise PathError(f"{destination} resolves to {resolved}, outside {base}")
         return destination
+
+    def _resolve(self, destination: Path) -> Path:
+        """``destination.resolve()``, with each folder resolved once per organizer (a library
+        has a few hundred folders and thousands of files); the file itself is checked with
+        one ``lstat``: only a link there needs resolving."""
+        folder, name = destination.parent, destination.name
+        if name in ("", ".", "..") or os.path.islink(destination):
+            return destination.resolve()
+        resolved = self._resolved_folders.get(folder)
+        if resolved is None:
+            if len(self._resolved_folders) >= 4096:
+                self._resolved_folders.clear()
+            resolved = self._resolved_folders[folder] = folder.resolve()
+        return resolved / name
 
     def check_exists(self, picture: Picture) -> bool:
         """Whether a file is already at the picture's destination."""

@@ -1,3 +1,4 @@
+# ruff: noqa: ASYNC109  (httpcore's network interfaces take `timeout` arguments)
 """The image hosts as the downloads see them: one transport, straight to it.
 
 A download needs one ``GET`` (with ``Range`` when resuming), redirects followed, and the body
@@ -7,19 +8,29 @@ the HTTP cost of a small file. :class:`FileHost` sends each request to the trans
 and follows redirects on its own; with a proxy in the environment it goes through a client,
 which knows how to pick one.
 
+The default transport (:class:`CoreTransport`) is httpx's own, minus two costs: it hands
+requests to an ``httpcore`` pool directly, and its connections remember their socket, where
+httpcore asks anyio for it (building every socket attribute, ``getpeername`` included) each
+time it checks that an idle connection is still open, that is on every request.
+
 The transport is injected like the API client's (``httpx.MockTransport`` in tests).
 """
 
 from __future__ import annotations
 
+import select
+import ssl
+import sys
 import urllib.request
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from functools import cache
 from typing import Any
 
+import httpcore
 import httpx
 
-__all__ = ["FileHost", "REDIRECT_STATUSES"]
+__all__ = ["CoreTransport", "FileHost", "REDIRECT_STATUSES"]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_HEADERS = {"Accept-Encoding": "identity", "User-Agent": "slooh-async"}
@@ -54,7 +65,7 @@ class FileHost:
         self._client: httpx.AsyncClient | None = None
         if transport is None and _proxies_in_environment():
             self._client = httpx.AsyncClient(limits=limits, timeout=self._timeout)
-        self._transport = transport or httpx.AsyncHTTPTransport(limits=limits)
+        self._transport = transport or CoreTransport(connections=connections)
 
     async def __aenter__(self) -> FileHost:
         return self
@@ -106,3 +117,163 @@ class FileHost:
         raise httpx.TooManyRedirects(
             f"more than {self.max_redirects} redirects", request=response.request
         )
+
+
+# --------------------------------------------------------------------------- the transport
+
+_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    # most specific first: the first match wins
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.ProxyError, httpx.ProxyError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+)
+
+
+@contextmanager
+def _httpx_errors() -> Iterator[None]:
+    """httpcore's exceptions as httpx's, as ``httpx.AsyncHTTPTransport`` maps them."""
+    try:
+        yield
+    except httpcore.ConnectionNotAvailable:
+        raise
+    except Exception as exc:
+        for source, target in _ERRORS:
+            if isinstance(exc, source):
+                raise target(str(exc)) from exc
+        raise
+
+
+@cache
+def _ssl_context() -> ssl.SSLContext:
+    """One TLS context for every worker (building one costs a few ms: the CA bundle)."""
+    return httpx.create_ssl_context()
+
+
+class CoreTransport(httpx.AsyncBaseTransport):
+    """An HTTP/1.1 transport on an ``httpcore`` pool, as ``httpx.AsyncHTTPTransport`` without
+    its options (proxies come through :class:`FileHost`'s client path)."""
+
+    def __init__(self, *, connections: int = 1, keepalive_expiry: float = 5.0) -> None:
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=_ssl_context(),
+            max_connections=connections,
+            max_keepalive_connections=connections,
+            keepalive_expiry=keepalive_expiry,
+            network_backend=_Backend(),
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(request.stream, httpx.AsyncByteStream)
+        url = request.url
+        core = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        with _httpx_errors():
+            response = await self._pool.handle_async_request(core)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_Body(response.stream),
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()
+
+
+class _Body(httpx.AsyncByteStream):
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _httpx_errors():
+            async for piece in self._stream:
+                yield piece
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
+class _Backend(httpcore.AsyncNetworkBackend):
+    """httpcore's anyio backend, its streams wrapped in :class:`_Stream`."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _Stream(stream)
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        return _Stream(await self._inner.connect_unix_socket(path, timeout, socket_options))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class _Stream(httpcore.AsyncNetworkStream):
+    """A connection that knows its socket: "is it still open?" is one ``poll``."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+        self._socket = inner.get_extra_info("socket")
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return _Stream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable":
+            return _readable(self._socket)
+        return self._inner.get_extra_info(info)
+
+
+def _readable(sock: Any) -> bool:
+    """True when the socket has data or is closed: an idle HTTP/1.1 connection then is dead."""
+    if sock is None or sock.fileno() < 0:
+        return True
+    if sys.platform == "win32" or not hasattr(select, "poll"):
+        ready, _, _ = select.select([sock], [], [], 0)
+        return bool(ready)
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))

@@ -10,7 +10,7 @@ import anyio
 import httpx
 import pytest
 
-from slooh_async._filehost import FileHost
+from slooh_async._filehost import CoreTransport, FileHost
 from slooh_async._ratelimit import RateLimiter
 from slooh_async._retry import RetryPolicy
 from slooh_async.storage import Fetcher
@@ -117,3 +117,32 @@ async def test_a_proxy_in_the_environment_is_used(monkeypatch: pytest.MonkeyPatc
             assert await read(host, "http://images.invalid/a.png") == b"via proxy"
         tg.cancel_scope.cancel()
     assert requests and requests[0].startswith(b"GET http://images.invalid/a.png HTTP/1.1")
+
+
+async def test_core_transport_maps_errors_and_replaces_a_closed_idle_connection() -> None:
+    """Real sockets: a refused connection is httpx.ConnectError; a keep-alive connection the
+    server closed while idle is noticed (one poll) and replaced, the request goes through."""
+    served: list[int] = []
+
+    async def server(stream: anyio.abc.SocketStream) -> None:
+        async with stream:  # one response per connection, then close it: an idle drop
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += await stream.receive()
+            served.append(1)
+            await stream.send(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            await anyio.sleep(0.05)
+
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    async with listener, anyio.create_task_group() as tg:
+        tg.start_soon(listener.serve, server)
+        async with FileHost(CoreTransport(), timeout=10) as host:
+            for _ in range(3):
+                assert await read(host, f"http://127.0.0.1:{port}/a.png") == b"ok"
+                await anyio.sleep(0.2)  # the server has closed the connection by now
+        tg.cancel_scope.cancel()
+    assert len(served) == 3
+    async with FileHost(CoreTransport(), timeout=10) as host:
+        with pytest.raises(httpx.ConnectError):
+            await read(host, f"http://127.0.0.1:{port}/a.png")  # nobody listens any more

@@ -24,11 +24,12 @@ import sys
 import urllib.request
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from functools import cache
 from typing import Any
 
 import httpcore
 import httpx
+
+from ._tls import shared_ssl_context
 
 __all__ = ["CoreTransport", "FileHost", "REDIRECT_STATUSES"]
 
@@ -154,19 +155,13 @@ def _httpx_errors() -> Iterator[None]:
         raise
 
 
-@cache
-def _ssl_context() -> ssl.SSLContext:
-    """One TLS context for every worker (building one costs a few ms: the CA bundle)."""
-    return httpx.create_ssl_context()
-
-
 class CoreTransport(httpx.AsyncBaseTransport):
     """An HTTP/1.1 transport on an ``httpcore`` pool, as ``httpx.AsyncHTTPTransport`` without
     its options (proxies come through :class:`FileHost`'s client path)."""
 
     def __init__(self, *, connections: int = 1, keepalive_expiry: float = 5.0) -> None:
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=_ssl_context(),
+            ssl_context=shared_ssl_context(),
             max_connections=connections,
             max_keepalive_connections=connections,
             keepalive_expiry=keepalive_expiry,

@@ -142,8 +142,17 @@ async def run_download(
             await to_thread.run_sync(_mark_synced, tracker, request)
         return summary
     finally:
+        done = pipeline.summary if pipeline else RunSummary()
+        log.info(
+            "%s %s: %d downloaded, %d failed, %d skipped, %d bytes",
+            options.command if session_id is None else f"session {session_id}",
+            status,
+            done.downloaded,
+            done.failed,
+            done.already_downloaded + done.skipped_existing,
+            done.total_bytes,
+        )
         if session_id is not None:
-            done = pipeline.summary if pipeline else RunSummary()
             with CancelScope(shield=True):
                 await to_thread.run_sync(
                     lambda: tracker.finish_session(

@@ -278,3 +278,40 @@ def test_downloads_start_before_the_listing_ends(library: Library, server: FakeS
         if r.path.endswith(("getMyPictures", "getMissionFITS"))
     )
     assert first_download < last_listing
+
+
+def test_console_entry_point_flushes_everything_before_it_leaves(
+    library: Library, server: FakeSlooh, tmp_path: Path
+) -> None:
+    """The process skips interpreter teardown (os._exit): piped stdout still carries the whole
+    JSON, the log file the run's last line, and the exit code is the command's (0, then 2
+    for a usage error)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    log = tmp_path / "child.log"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env.update(SLOOH_CONFIG=str(library.config), SLOOH_LOG_FILE=str(log))
+    done = subprocess.run(
+        [sys.executable, "-m", "slooh_async", "download", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["downloaded"] == len(expected_digests(server)) and KEYS <= summary.keys()
+    lines = log.read_text().splitlines()
+    assert any("session" in line and "completed" in line for line in lines), lines[-5:]
+
+    unknown = subprocess.run(
+        [sys.executable, "-m", "slooh_async", "download", "--no-such-flag"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert unknown.returncode == 2 and "--no-such-flag" in unknown.stderr

@@ -28,6 +28,7 @@ from .._exceptions import (
 from .._ratelimit import RateLimiter
 from .._redact import redact, register_secret
 from .._retry import RetryPolicy, is_retryable_status, parse_retry_after
+from .._tls import shared_ssl_context
 from .._version import __version__
 from ..config import DEFAULT_BASE_URL, DEFAULT_PRODUCT_ID
 from ._models import (
@@ -143,6 +144,7 @@ class SloohClient:
             timeout=self._timeout,
             headers={"User-Agent": f"slooh-async/{__version__}", "Accept": "application/json"},
             follow_redirects=True,
+            verify=shared_ssl_context(),
         )
         return self
 

@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
-from ._export import EXPORT_COLUMNS, export_records
-from ._legacy import ImportReport, import_legacy, legacy_key
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._lock import lock_path_for
 from ._records import (
     ImageRecord,
@@ -20,7 +21,32 @@ from ._schema import SCHEMA_VERSION
 from ._sessions import LegacySession
 from ._stats import GroupCount, TrackerStats
 from ._tracker import Tracker
-from ._verify import VerifyProblem, check_file, verify_library
+
+if TYPE_CHECKING:
+    from ._export import EXPORT_COLUMNS, export_records
+    from ._legacy import ImportReport, import_legacy, legacy_key
+    from ._verify import VerifyProblem, check_file, verify_library
+
+#: what only some commands need loads when first used (a download does not export)
+_LAZY = {
+    "EXPORT_COLUMNS": "._export",
+    "export_records": "._export",
+    "ImportReport": "._legacy",
+    "import_legacy": "._legacy",
+    "legacy_key": "._legacy",
+    "VerifyProblem": "._verify",
+    "check_file": "._verify",
+    "verify_library": "._verify",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "EXPORT_COLUMNS",

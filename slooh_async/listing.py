@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import anyio
-from anyio.abc import ObjectSendStream
+from anyio.abc import ObjectReceiveStream, ObjectSendStream
 from pydantic import ValidationError
 
 from ._exceptions import ServiceError
@@ -31,6 +31,25 @@ from .tracker import ImageRecord, ImageRow, Tracker
 __all__ = ["Lister"]
 
 log = logging.getLogger("slooh_async.listing")
+
+#: planned pages buffered between the lister and the job stream (50 jobs a page by default)
+PAGES_AHEAD = 2
+_Pages = ObjectSendStream[list[DownloadJob]]
+
+
+async def _feed(
+    pages: ObjectReceiveStream[list[DownloadJob]], send: ObjectSendStream[DownloadJob]
+) -> None:
+    """Pass each planned page's jobs, in order, to the workers' bounded stream (until the
+    workers stop taking them: then the lister's next page finds the buffer closed)."""
+    async with pages:
+        try:
+            async for jobs in pages:
+                for job in jobs:
+                    await send.send(job)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            return
+
 
 _CHECKED_BATCH = 25
 #: last_error prefix of failed pictures a complete listing did not show any more
@@ -100,17 +119,32 @@ class Lister:
     _checked: list[tuple[int, int]] = field(default_factory=list)
 
     async def run(self, send: ObjectSendStream[DownloadJob]) -> None:
-        """List everything the request covers; True in ``summary.complete_scan`` if all."""
-        self._index = _MissionIndex(self.client, self.batch_size)
-        try:
-            await self._list(send)
-            await self._settle_unconfirmed(send)
-        finally:
-            with anyio.CancelScope(shield=True):
-                await self._index.aclose()
-                await self._flush_checked()
+        """List everything the request covers; True in ``summary.complete_scan`` if all.
 
-    async def _list(self, send: ObjectSendStream[DownloadJob]) -> None:
+        Planned pages go through a buffer of :data:`PAGES_AHEAD` pages to a task that feeds
+        their jobs to ``send`` one by one, so the next page is listed and planned while the
+        workers drain the (small) job stream, instead of after.
+        """
+        self._index = _MissionIndex(self.client, self.batch_size)
+        pages, planned = anyio.create_memory_object_stream[list[DownloadJob]](PAGES_AHEAD)
+        error: Exception | None = None
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(_feed, planned, send)
+            async with pages:
+                try:
+                    await self._list(pages)
+                    await self._settle_unconfirmed(pages)
+                except Exception as exc:  # raised as itself below, not in a task group's group
+                    error = exc
+                    tg.cancel_scope.cancel()
+                finally:
+                    with anyio.CancelScope(shield=True):
+                        await self._index.aclose()
+                        await self._flush_checked()
+        if error is not None:
+            raise error
+
+    async def _list(self, send: _Pages) -> None:
         outstanding = await anyio.to_thread.run_sync(self.tracker.outstanding)
         retrying = self.request.only_keys is not None
         if retrying:
@@ -141,16 +175,14 @@ class Lister:
         if not self.request.dry_run:
             await anyio.to_thread.run_sync(self.tracker.record_batch, rows)
 
-    async def _fits_of_records(
-        self, records: dict[int, ImageRecord], send: ObjectSendStream[DownloadJob]
-    ) -> None:
+    async def _fits_of_records(self, records: dict[int, ImageRecord], send: _Pages) -> None:
         for mission_id, record in records.items():
             if mission_id not in self._missions_done:
                 await self._mission_fits(mission_id, picture_from_record(record), send)
 
     async def _scan(
         self,
-        send: ObjectSendStream[DownloadJob],
+        send: _Pages,
         waiting: set[str],
         fits_records: dict[int, ImageRecord],
     ) -> bool:
@@ -182,7 +214,7 @@ class Lister:
     async def _missions_of(
         self,
         page: list[Picture],
-        send: ObjectSendStream[DownloadJob],
+        send: _Pages,
         fits_records: dict[int, ImageRecord],
     ) -> bool:
         """List FITS of the page's missions not handled before; True if none was new."""
@@ -214,7 +246,7 @@ class Lister:
         self,
         mission_id: int,
         parent: Picture,
-        send: ObjectSendStream[DownloadJob],
+        send: _Pages,
         *,
         verify_empty: bool = False,
     ) -> None:
@@ -244,7 +276,7 @@ class Lister:
                 self._unconfirmed.remove(item)
                 await self._fits_listed(item.mission_id, 0, item.parent)
 
-    async def _settle_unconfirmed(self, send: ObjectSendStream[DownloadJob]) -> None:
+    async def _settle_unconfirmed(self, send: _Pages) -> None:
         """Check the session once for the empty answers left; list again what was doubtful."""
         if not self._unconfirmed:
             return
@@ -278,9 +310,10 @@ class Lister:
 
     # ------------------------------------------------------------------ planning
 
-    async def _plan(self, pictures: list[Picture], send: ObjectSendStream[DownloadJob]) -> PagePlan:
+    async def _plan(self, pictures: list[Picture], send: _Pages) -> PagePlan:
         plan = await anyio.to_thread.run_sync(self.planner.plan, pictures)
         self._count(plan)
+        jobs: list[DownloadJob] = []
         for job in plan.jobs:
             if self._limit_reached():
                 break
@@ -288,7 +321,9 @@ class Lister:
             if self.request.dry_run:
                 self.summary.planned.append(job)
             else:
-                await send.send(job)
+                jobs.append(job)
+        if jobs:
+            await send.send(jobs)
         return plan
 
     def _count(self, plan: PagePlan) -> None:

@@ -12,7 +12,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import anyio
@@ -36,18 +36,35 @@ _FLUSH_SECONDS = 0.5
 
 
 class _ResultWriter:
-    """Batches tracker rows: one transaction per ~32 files or half a second."""
+    """Batches tracker rows: one transaction per ~32 files or half a second.
+
+    The transaction runs in the writer's own task (:meth:`run`), so the worker whose file
+    filled the batch goes on downloading instead of waiting for SQLite.
+    """
 
     def __init__(self, tracker: Tracker) -> None:
         self._tracker = tracker
         self._rows: list[ImageRow] = []
         self._since = time.monotonic()
         self._lock = anyio.Lock()
+        self._due = anyio.Event()
 
     async def add(self, row: ImageRow) -> None:
         self._rows.append(row)
         if len(self._rows) >= _FLUSH_ROWS or time.monotonic() - self._since >= _FLUSH_SECONDS:
-            await self.flush()
+            self._due.set()
+
+    async def run(self, on_error: Callable[[SloohError], None]) -> None:
+        """Flush whenever a batch is due, until cancelled (the run's end flushes the rest);
+        a tracker that cannot be written stops the run through ``on_error``."""
+        while True:
+            await self._due.wait()
+            self._due = anyio.Event()
+            try:
+                await self.flush()
+            except SloohError as exc:
+                on_error(exc)
+                return
 
     async def flush(self) -> None:
         with anyio.CancelScope(shield=True):
@@ -92,13 +109,14 @@ class Pipeline:
             async with anyio.create_task_group() as tg:
                 if self.handle_signals:
                     tg.start_soon(self._watch_signals, tg)
+                tg.start_soon(writer.run, self._fail_run)
                 workers = anyio.create_task_group()
                 async with workers:
                     workers.start_soon(self._produce, send)
                     for number in range(self.threads):
                         workers.start_soon(self._work, number, receive.clone(), writer)
                     receive.close()
-                tg.cancel_scope.cancel()  # the signal watcher is all that is left
+                tg.cancel_scope.cancel()  # the signal watcher and the writer are all that is left
         finally:
             await writer.flush()
             self.progress.stop()

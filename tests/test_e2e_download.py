@@ -315,3 +315,22 @@ def test_console_entry_point_flushes_everything_before_it_leaves(
         timeout=60,
     )
     assert unknown.returncode == 2 and "--no-such-flag" in unknown.stderr
+
+
+def test_listing_runs_ahead_of_slow_downloads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next pages are listed and planned while the workers drain the small job stream
+    (one worker, a stream of 2): by the third download, pages 1-3 have been asked for."""
+    config = FakeConfig(pictures=30, seed=3, file_size=3000, fits=False)
+    with FakeSlooh(config).running() as srv:
+        srv.set_faults(Faults(slow_bytes_per_s=60_000, scope="downloads"))
+        library = make_library(tmp_path, monkeypatch, srv, threads=1, batch_size=10)
+        try:
+            assert library.run("download", "--quiet").exit_code == 0
+        finally:
+            finish()
+        downloads = sorted(r.started for r in srv.calls(server="download"))
+        pages = [r.started for r in srv.calls("getMyPictures")]
+    assert len(downloads) >= 20
+    assert sum(started < downloads[2] for started in pages) >= 3

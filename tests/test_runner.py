@@ -124,3 +124,37 @@ async def test_a_picture_slooh_removed_stops_blocking_incremental_syncs(
     server.clear_log()
     await sync(synced)
     assert len(server.calls("getMyPictures")) == 1
+
+
+@pytest.mark.anyio
+async def test_result_writer_batches_in_its_own_task_and_reports_a_failing_tracker() -> None:
+    """A full batch is written by the writer's task, not by the worker that filled it; a
+    tracker that cannot be written is handed to ``on_error`` (the run stops) and the writer
+    ends."""
+    import anyio
+
+    from slooh_async._exceptions import StorageError
+    from slooh_async.pipeline import _FLUSH_ROWS, _ResultWriter
+
+    class Recording:
+        def __init__(self, fail: bool) -> None:
+            self.fail, self.batches = fail, []  # type: list[int]
+
+        def record_batch(self, rows: list[Any]) -> None:
+            if self.fail:
+                raise StorageError("cannot write the tracker: the disk is full")
+            self.batches.append(len(rows))
+
+    errors: list[Exception] = []
+    for tracker in (Recording(fail=False), Recording(fail=True)):
+        writer = _ResultWriter(tracker)  # type: ignore[arg-type]
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(writer.run, errors.append)
+            for _ in range(_FLUSH_ROWS):
+                await writer.add(object())  # type: ignore[arg-type]
+            assert tracker.batches == []  # the worker did not write
+            await anyio.sleep(0.2)
+            tg.cancel_scope.cancel()
+        if not tracker.fail:
+            assert tracker.batches == [_FLUSH_ROWS]
+    assert len(errors) == 1 and "disk is full" in str(errors[0])

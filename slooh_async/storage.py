@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import anyio
 import httpx
@@ -114,7 +114,7 @@ class _PartFile:
         self.part = part_path(dest)
         self.algorithm = algorithm
         self.hasher: Any = None
-        self.handle: BinaryIO | None = None
+        self.handle: int | None = None  # the part's file descriptor while it is open
         self.written = 0  # bytes in the .part on disk
         self.size = 0  # bytes received, written or buffered
         self._offset = 0  # where this attempt's bytes start
@@ -161,21 +161,22 @@ class _PartFile:
         self._offset_after_open = self.written
 
     def _open(self) -> None:
+        """Open the part with plain system calls (one ``open``: no ``fstat``, no buffer)."""
         self._opened = True
         _ensure_folder(self.part.parent)
         self.hasher = hashlib.new(self.algorithm) if self.algorithm else None
         if self._offset <= 0:
             try:
-                self.handle = open(self.part, "wb", buffering=0)
+                self.handle = os.open(self.part, _CREATE, 0o666)
             except FileNotFoundError:  # the folder went away since it was made
                 _known_folders.discard(self.part.parent)
                 _ensure_folder(self.part.parent)
-                self.handle = open(self.part, "wb", buffering=0)
+                self.handle = os.open(self.part, _CREATE, 0o666)
         else:
-            self.handle = open(self.part, "r+b", buffering=0)
+            self.handle = os.open(self.part, _UPDATE)
             self._rehash(self._offset)
-            self.handle.seek(self._offset)
-            self.handle.truncate()
+            os.ftruncate(self.handle, self._offset)
+            os.lseek(self.handle, self._offset, os.SEEK_SET)
         self._offset_after_open = max(0, self._offset)
 
     def _rehash(self, offset: int) -> None:
@@ -184,7 +185,7 @@ class _PartFile:
         if self.hasher is None:
             return
         left = offset
-        while left > 0 and (chunk := self.handle.read(min(left, 1 << 20))):
+        while left > 0 and (chunk := os.read(self.handle, min(left, 1 << 20))):
             self.hasher.update(chunk)
             left -= len(chunk)
 
@@ -211,21 +212,21 @@ class _PartFile:
         """Write the rest, move the part into place (``final()`` or dest) and date it."""
         if self._buffer or not self._opened:
             self.flush()  # also creates an empty file, or hashes a part that was complete
+        if mtime is not None and self.handle is not None:
+            stamp = mtime.timestamp()
+            try:  # dated through the open file: os.replace keeps the date
+                os.utime(self.handle if _UTIME_FD else self.part, (stamp, stamp))
+            except OSError as exc:  # a file we cannot date is still a good file
+                log.debug("cannot set mtime of %s: %s", self.part, exc)
         self.close()
         target = final() if final else self.dest
         os.replace(self.part, target)
-        if mtime is not None:
-            stamp = mtime.timestamp()
-            try:
-                os.utime(target, (stamp, stamp))
-            except OSError as exc:  # a file we cannot date is still a good file
-                log.debug("cannot set mtime of %s: %s", target, exc)
         return target
 
     def close(self) -> None:
         if self.handle is not None:
-            self.handle.close()
-            self.handle = None
+            handle, self.handle = self.handle, None
+            os.close(handle)
 
     def discard(self) -> None:
         self.close()
@@ -402,23 +403,44 @@ _known_folders: set[Path] = set()
 
 
 def _ensure_folder(folder: Path) -> None:
-    """mkdir -p, remembered: most files of a library share a few folders."""
-    if folder not in _known_folders:
-        folder.mkdir(parents=True, exist_ok=True)
-        if len(_known_folders) > 10_000:
-            _known_folders.clear()
-        _known_folders.add(folder)
+    """mkdir -p, remembered: most files of a library share a few folders, and a new folder
+    under a known one costs one ``mkdir`` (``Path.mkdir(parents=True)`` tries the deepest
+    first and stats on the way)."""
+    if folder in _known_folders:
+        return
+    try:
+        os.mkdir(folder)
+    except FileNotFoundError:
+        if folder.parent == folder:
+            raise
+        _known_folders.discard(folder.parent)  # the cache was wrong about it
+        _ensure_folder(folder.parent)
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            pass
+    except FileExistsError:
+        if not os.path.isdir(folder):  # a file (or a dangling link) is in the way
+            raise
+    if len(_known_folders) > 10_000:
+        _known_folders.clear()
+    _known_folders.add(folder)
 
 
-def _write_all(handle: BinaryIO, pieces: list[bytes]) -> None:
+_BINARY = getattr(os, "O_BINARY", 0)
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | _BINARY
+_UPDATE = os.O_RDWR | getattr(os, "O_CLOEXEC", 0) | _BINARY
+_UTIME_FD = os.utime in os.supports_fd
+
+
+def _write_all(fd: int, pieces: list[bytes]) -> None:
     """Write every piece in order with as few system calls as the OS allows (``writev``)."""
     if not _WRITEV or len(pieces) == 1:
         for piece in pieces:
             view = memoryview(piece)
             while view:
-                view = view[handle.write(view) or 0 :]
+                view = view[os.write(fd, view) :]
         return
-    fd = handle.fileno()
     while pieces:
         done = os.writev(fd, pieces)
         while pieces and done >= len(pieces[0]):  # drop what is written, keep the rest

@@ -311,3 +311,19 @@ async def test_big_files_are_not_hashed_unless_verifying(host: Host, tmp_path: P
     assert unhashed.hash is None and unhashed.hash_algorithm is None
     assert (tmp_path / "a.png").read_bytes() == BODY
     assert hashed.hash == sha(BODY)
+
+
+async def test_deep_new_folders_are_made_and_a_file_in_the_way_fails_the_file(
+    fetcher: Fetcher, tmp_path: Path
+) -> None:
+    """mkdir -p of several new levels; a file where a folder must go is that file's error."""
+    deep = tmp_path / "lib" / "M42" / "Canary Two" / "2026" / "a.png"
+    await fetcher.fetch(URL, deep)
+    assert deep.read_bytes() == BODY
+    sibling = tmp_path / "lib" / "M42" / "Canary One" / "b.png"  # parent known, leaf new
+    await fetcher.fetch(URL, sibling)
+    assert sibling.read_bytes() == BODY
+    (tmp_path / "lib" / "M1").write_bytes(b"not a folder")
+    with pytest.raises(DownloadError, match="M1"):
+        await fetcher.fetch(URL, tmp_path / "lib" / "M1" / "c.png")
+    assert (tmp_path / "lib" / "M1").read_bytes() == b"not a folder"

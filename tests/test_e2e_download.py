@@ -294,26 +294,19 @@ def test_console_entry_point_flushes_everything_before_it_leaves(
     log = tmp_path / "child.log"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     env.update(SLOOH_CONFIG=str(library.config), SLOOH_LOG_FILE=str(log))
-    done = subprocess.run(
-        [sys.executable, "-m", "slooh_async", "download", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+
+    def slooh(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "slooh_async", *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+    done = slooh("download", "--json")
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert summary["downloaded"] == len(expected_digests(server)) and KEYS <= summary.keys()
     lines = log.read_text().splitlines()
     assert any("session" in line and "completed" in line for line in lines), lines[-5:]
 
-    unknown = subprocess.run(
-        [sys.executable, "-m", "slooh_async", "download", "--no-such-flag"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    unknown = slooh("download", "--no-such-flag")
     assert unknown.returncode == 2 and "--no-such-flag" in unknown.stderr
 
 

@@ -212,15 +212,13 @@ class _PartFile:
         """Write the rest, move the part into place (``final()`` or dest) and date it."""
         if self._buffer or not self._opened:
             self.flush()  # also creates an empty file, or hashes a part that was complete
-        if mtime is not None and self.handle is not None:
-            stamp = mtime.timestamp()
-            try:  # dated through the open file: os.replace keeps the date
-                os.utime(self.handle if _UTIME_FD else self.part, (stamp, stamp))
-            except OSError as exc:  # a file we cannot date is still a good file
-                log.debug("cannot set mtime of %s: %s", self.part, exc)
+        if mtime is not None and _UTIME_FD and self.handle is not None:
+            _date(self.handle, mtime)  # through the open file: os.replace keeps the date
         self.close()
         target = final() if final else self.dest
         os.replace(self.part, target)
+        if mtime is not None and not _UTIME_FD:
+            _date(target, mtime)  # where a file cannot be dated through its descriptor
         return target
 
     def close(self) -> None:
@@ -431,6 +429,14 @@ _BINARY = getattr(os, "O_BINARY", 0)
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | _BINARY
 _UPDATE = os.O_RDWR | getattr(os, "O_CLOEXEC", 0) | _BINARY
 _UTIME_FD = os.utime in os.supports_fd
+
+
+def _date(file: int | Path, mtime: datetime) -> None:
+    stamp = mtime.timestamp()
+    try:
+        os.utime(file, (stamp, stamp))
+    except OSError as exc:  # a file we cannot date is still a good file
+        log.debug("cannot set mtime of %s: %s", file, exc)
 
 
 def _write_all(fd: int, pieces: list[bytes]) -> None:

@@ -103,8 +103,11 @@ class FileHost:
         return response.stream.__aiter__()
 
     async def _send(self, url: httpx.URL, headers: dict[str, str]) -> httpx.Response:
+        cookies: httpx.Cookies | None = None  # set by a redirect, sent to the next hop
         for _ in range(self.max_redirects + 1):
             request = httpx.Request("GET", url, headers=headers, extensions=self._extensions)
+            if cookies:
+                cookies.set_cookie_header(request)
             if self._client is not None:
                 response = await self._client.send(request, stream=True)
             else:
@@ -113,11 +116,29 @@ class FileHost:
             location = response.headers.get("Location")
             if response.status_code not in REDIRECT_STATUSES or not location:
                 return response
-            await response.aclose()
+            if "Set-Cookie" in response.headers:
+                cookies = cookies or httpx.Cookies()
+                cookies.extract_cookies(response)
+            await _discard(response)
             url = url.join(location.strip())
         raise httpx.TooManyRedirects(
             f"more than {self.max_redirects} redirects", request=response.request
         )
+
+
+async def _discard(response: httpx.Response) -> None:
+    """Close a redirect; a short body is read first, so the connection stays open for the
+    next hop (an unread response makes httpcore close it)."""
+    try:
+        if 0 <= int(response.headers.get("Content-Length", "-1")) < _SMALL_BODY:
+            await response.aread()
+    except (ValueError, httpx.HTTPError):
+        pass  # only a kept connection is lost
+    finally:
+        await response.aclose()
+
+
+_SMALL_BODY = 64 * 1024
 
 
 # --------------------------------------------------------------------------- the transport

@@ -79,11 +79,13 @@ app.command("demo")(_cli_sync.demo)
 
 
 def main() -> None:
-    """Console entry point: run the command, then leave at once.
+    """Console entry point: run the command, then end the process at once (``os._exit``).
 
     Everything is flushed and closed before the process ends (the commands close their
     tracker, client and display themselves; the log handlers and standard streams here), so
     tearing the interpreter down object by object would only cost time: 0.1-0.2 s a run.
+    ``atexit`` handlers do not run. To run a command inside another Python program, call
+    ``app`` (a Typer app; ``typer.testing.CliRunner`` for tests), not ``main``.
     """
     # httpx imports its own command line (click, Rich, Pygments: ~70 ms) when they are
     # installed; this process never runs it. Rich still loads when the live display is drawn.
@@ -101,7 +103,8 @@ def _exit_code(code: object) -> int:
         return 0
     if isinstance(code, int):
         return code
-    sys.stderr.write(f"{code}\n")  # what the interpreter does with SystemExit("message")
+    if sys.stderr is not None:  # what the interpreter does with SystemExit("message")
+        sys.stderr.write(f"{code}\n")
     return 1
 
 
@@ -109,7 +112,8 @@ def _leave(code: int) -> NoReturn:
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:  # None under pythonw and some schedulers
+                stream.flush()
         except (OSError, ValueError):  # a closed pipe: nothing more can be said anyway
             pass
     os._exit(code)

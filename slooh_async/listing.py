@@ -139,8 +139,11 @@ class Lister:
                     tg.cancel_scope.cancel()
                 finally:
                     with anyio.CancelScope(shield=True):
-                        await self._index.aclose()
-                        await self._flush_checked()
+                        try:
+                            await self._index.aclose()
+                            await self._flush_checked()
+                        except Exception as exc:  # the first error is the one to report
+                            error = error or exc
         if error is not None:
             raise error
 

@@ -212,13 +212,11 @@ class _PartFile:
         """Write the rest, move the part into place (``final()`` or dest) and date it."""
         if self._buffer or not self._opened:
             self.flush()  # also creates an empty file, or hashes a part that was complete
-        if mtime is not None and _UTIME_FD and self.handle is not None:
-            _date(self.handle, mtime)  # through the open file: os.replace keeps the date
         self.close()
         target = final() if final else self.dest
         os.replace(self.part, target)
-        if mtime is not None and not _UTIME_FD:
-            _date(target, mtime)  # where a file cannot be dated through its descriptor
+        if mtime is not None:  # by path, once closed: network mounts may write at close
+            _date(target, mtime)
         return target
 
     def close(self) -> None:
@@ -417,7 +415,7 @@ def _ensure_folder(folder: Path) -> None:
             os.mkdir(folder)
         except FileExistsError:
             pass
-    except FileExistsError:
+    except OSError:  # EEXIST, or EACCES/EROFS reported first by some systems and shares
         if not os.path.isdir(folder):  # a file (or a dangling link) is in the way
             raise
     if len(_known_folders) > 10_000:
@@ -428,10 +426,9 @@ def _ensure_folder(folder: Path) -> None:
 _BINARY = getattr(os, "O_BINARY", 0)
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | _BINARY
 _UPDATE = os.O_RDWR | getattr(os, "O_CLOEXEC", 0) | _BINARY
-_UTIME_FD = os.utime in os.supports_fd
 
 
-def _date(file: int | Path, mtime: datetime) -> None:
+def _date(file: Path, mtime: datetime) -> None:
     stamp = mtime.timestamp()
     try:
         os.utime(file, (stamp, stamp))

@@ -146,3 +146,25 @@ async def test_core_transport_maps_errors_and_replaces_a_closed_idle_connection(
     async with FileHost(CoreTransport(), timeout=10) as host:
         with pytest.raises(httpx.ConnectError):
             await read(host, f"http://127.0.0.1:{port}/a.png")  # nobody listens any more
+
+
+async def test_a_cookie_set_by_a_redirect_goes_to_the_next_hop() -> None:
+    """Set-Cookie, then redirect (signed CDN links do this): the cookie is sent along; the
+    redirect's short body is read (so a real connection could be kept)."""
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("Cookie"))
+        if request.url.path == "/a.png":
+            return httpx.Response(
+                302,
+                headers={"Location": "/signed/a.png", "Set-Cookie": "token=abc; Path=/"},
+                content=b"moved",
+            )
+        if request.headers.get("Cookie") != "token=abc":
+            return httpx.Response(302, headers={"Location": "/a.png"})
+        return httpx.Response(200, content=BODY)
+
+    async with FileHost(httpx.MockTransport(handler)) as host:
+        assert await read(host, "https://img.example/a.png") == BODY
+    assert seen == [None, "token=abc"]

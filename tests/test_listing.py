@@ -92,3 +92,38 @@ async def test_a_broken_mission_list_falls_back_to_asking_each_mission(tmp_path:
         lambda req, body: httpx.Response(500) if req.url.path.endswith("getMissionImages") else None
     )
     assert await run(service, tmp_path) == 8
+
+
+async def test_a_tracker_error_after_listing_stops_the_run_with_that_error(
+    tmp_path: Path,
+) -> None:
+    """Recording the checked missions fails (disk full) once the listing is done: the run
+    ends with that StorageError as its fatal error (exit 5), not an exception group."""
+    from slooh_async._exceptions import StorageError
+
+    service = MockSlooh(pictures=[picture(n) for n in range(6)])
+    service.fits[500] = fits_of(500)
+    settings = Settings.model_validate(
+        {
+            "slooh": {
+                "base_url": "https://app.example",
+                "username": "u",
+                "password": service.password,
+            },
+            "download": {"rate_limit": 0},
+            "folders": {"base_path": str(tmp_path / "lib")},
+        }
+    )
+    options = RunOptions(
+        retry=RetryPolicy.no_wait(1),
+        api_transport=service.transport(),
+        download_transport=httpx.MockTransport(files_host),
+    )
+
+    def disk_full(rows: object) -> None:
+        raise StorageError("cannot write the tracker: the disk is full")
+
+    with Tracker.open(settings.tracker_path, base_path=settings.folders.base_path) as tracker:
+        tracker.set_fits_checked_many = disk_full  # type: ignore[method-assign]
+        summary = await run_download(settings, tracker, DownloadRequest(), options=options)
+    assert isinstance(summary.fatal, StorageError) and "disk is full" in str(summary.error)

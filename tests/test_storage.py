@@ -327,3 +327,12 @@ async def test_deep_new_folders_are_made_and_a_file_in_the_way_fails_the_file(
     with pytest.raises(DownloadError, match="M1"):
         await fetcher.fetch(URL, tmp_path / "lib" / "M1" / "c.png")
     assert (tmp_path / "lib" / "M1").read_bytes() == b"not a folder"
+
+
+async def test_verified_files_get_their_observation_time_too(host: Host, tmp_path: Path) -> None:
+    """verify_hash re-reads the part (closing it first); the file is still dated."""
+    when = datetime(2020, 1, 1, 12, 0, tzinfo=UTC)
+    async with FileHost(httpx.MockTransport(host)) as http:
+        fetcher = Fetcher(http, RateLimiter(0), RetryPolicy.no_wait(1), verify=True)
+        result = await fetcher.fetch(URL, tmp_path / "v.png", mtime=when)
+    assert result.path.stat().st_mtime == when.timestamp()

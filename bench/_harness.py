@@ -255,6 +255,8 @@ class Timed:
     stderr: str
     cpu_seconds: float = 0.0
     system_seconds: float = 0.0
+    #: CPU time the hypervisor gave to other guests during the run, all CPUs (``/proc/stat``)
+    steal_seconds: float = 0.0
 
     def json(self) -> Any:
         """The last stdout line that parses as JSON (``--json`` summaries)."""
@@ -277,6 +279,7 @@ def run_timed(
     falls back to ``ru_maxrss`` (an upper bound).
     """
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        stolen = _steal_seconds()
         began = time.perf_counter()
         proc = subprocess.Popen(list(command), stdout=out, stderr=err, env=env, cwd=cwd)
         peak = [0]
@@ -285,6 +288,7 @@ def run_timed(
         watcher.start()
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - began
+        stolen = _steal_seconds() - stolen
         done.set()
         watcher.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -293,7 +297,18 @@ def run_timed(
         cpu = usage.ru_utime + usage.ru_stime
         rss_kib = peak[0] or usage.ru_maxrss
         return Timed(seconds, rss_kib / 1024, proc.returncode, out.read(), err.read(),
-                     cpu, usage.ru_stime)  # fmt: skip
+                     cpu, usage.ru_stime, stolen)  # fmt: skip
+
+
+def _steal_seconds() -> float:
+    """The machine's total steal time so far (0 where ``/proc/stat`` has none): on a shared
+    VM it says how much of a slow run was the host's doing."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _watch_hwm(pid: int, peak: list[int], done: threading.Event) -> None:

@@ -161,7 +161,8 @@ def compare(
                 f"  {label} threads={threads} round {number + 1}: bare {bare.seconds:6.2f} s, "
                 f"cli {cli.seconds:6.2f} s (run {cli.json()['elapsed_seconds']:.2f} s), "
                 f"ratio {pair.ratio:.2f}{also}; {len(urls)} files, {listing} listing calls, "
-                f"RSS bare {bare.peak_rss_mib:.0f} MiB cli {cli.peak_rss_mib:.0f} MiB",
+                f"RSS bare {bare.peak_rss_mib:.0f} MiB cli {cli.peak_rss_mib:.0f} MiB; "
+                f"steal: bare {bare.steal_seconds:.1f} s cli {cli.steal_seconds:.1f} s",
                 flush=True,
             )
     return pairs

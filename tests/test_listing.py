@@ -31,7 +31,8 @@ def fits_of(mission: int) -> list[dict[str, object]]:
     ]
 
 
-async def run(service: MockSlooh, tmp_path: Path) -> int:
+def setup(service: MockSlooh, tmp_path: Path) -> tuple[Settings, RunOptions]:
+    """Settings for a library in ``tmp_path`` and the in-memory service and files host."""
     settings = Settings.model_validate(
         {
             "slooh": {
@@ -48,6 +49,11 @@ async def run(service: MockSlooh, tmp_path: Path) -> int:
         api_transport=service.transport(),
         download_transport=httpx.MockTransport(files_host),
     )
+    return settings, options
+
+
+async def run(service: MockSlooh, tmp_path: Path) -> int:
+    settings, options = setup(service, tmp_path)
     with Tracker.open(settings.tracker_path, base_path=settings.folders.base_path) as tracker:
         summary = await run_download(settings, tracker, DownloadRequest(), options=options)
     assert summary.fatal is None, summary.error
@@ -103,22 +109,7 @@ async def test_a_tracker_error_after_listing_stops_the_run_with_that_error(
 
     service = MockSlooh(pictures=[picture(n) for n in range(6)])
     service.fits[500] = fits_of(500)
-    settings = Settings.model_validate(
-        {
-            "slooh": {
-                "base_url": "https://app.example",
-                "username": "u",
-                "password": service.password,
-            },
-            "download": {"rate_limit": 0},
-            "folders": {"base_path": str(tmp_path / "lib")},
-        }
-    )
-    options = RunOptions(
-        retry=RetryPolicy.no_wait(1),
-        api_transport=service.transport(),
-        download_transport=httpx.MockTransport(files_host),
-    )
+    settings, options = setup(service, tmp_path)
 
     def disk_full(rows: object) -> None:
         raise StorageError("cannot write the tracker: the disk is full")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import anyio
-from anyio.abc import ObjectReceiveStream, ObjectSendStream
+from anyio.abc import ObjectSendStream
 from pydantic import ValidationError
 
 from ._exceptions import ServiceError
@@ -32,23 +32,8 @@ __all__ = ["Lister"]
 
 log = logging.getLogger("slooh_async.listing")
 
-#: planned pages buffered between the lister and the job stream (50 jobs a page by default)
-PAGES_AHEAD = 2
+#: the lister's output: each planned page's jobs, in order
 _Pages = ObjectSendStream[list[DownloadJob]]
-
-
-async def _feed(
-    pages: ObjectReceiveStream[list[DownloadJob]], send: ObjectSendStream[DownloadJob]
-) -> None:
-    """Pass each planned page's jobs, in order, to the workers' bounded stream (until the
-    workers stop taking them: then the lister's next page finds the buffer closed)."""
-    async with pages:
-        try:
-            async for jobs in pages:
-                for job in jobs:
-                    await send.send(job)
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-            return
 
 
 _CHECKED_BATCH = 25
@@ -118,34 +103,17 @@ class Lister:
     _unconfirmed: list[_Unconfirmed] = field(default_factory=list)
     _checked: list[tuple[int, int]] = field(default_factory=list)
 
-    async def run(self, send: ObjectSendStream[DownloadJob]) -> None:
-        """List everything the request covers; True in ``summary.complete_scan`` if all.
-
-        Planned pages go through a buffer of :data:`PAGES_AHEAD` pages to a task that feeds
-        their jobs to ``send`` one by one, so the next page is listed and planned while the
-        workers drain the (small) job stream, instead of after.
-        """
+    async def run(self, send: _Pages) -> None:
+        """List everything the request covers, sending each planned page's jobs to ``send``;
+        True in ``summary.complete_scan`` if all was listed."""
         self._index = _MissionIndex(self.client, self.batch_size)
-        pages, planned = anyio.create_memory_object_stream[list[DownloadJob]](PAGES_AHEAD)
-        error: Exception | None = None
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(_feed, planned, send)
-            async with pages:
-                try:
-                    await self._list(pages)
-                    await self._settle_unconfirmed(pages)
-                except Exception as exc:  # raised as itself below, not in a task group's group
-                    error = exc
-                    tg.cancel_scope.cancel()
-                finally:
-                    with anyio.CancelScope(shield=True):
-                        try:
-                            await self._index.aclose()
-                            await self._flush_checked()
-                        except Exception as exc:  # the first error is the one to report
-                            error = error or exc
-        if error is not None:
-            raise error
+        try:
+            await self._list(send)
+            await self._settle_unconfirmed(send)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._index.aclose()
+                await self._flush_checked()
 
     async def _list(self, send: _Pages) -> None:
         outstanding = await anyio.to_thread.run_sync(self.tracker.outstanding)

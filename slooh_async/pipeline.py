@@ -32,6 +32,8 @@ __all__ = ["Pipeline", "RunSummary"]
 log = logging.getLogger("slooh_async.pipeline")
 
 _FLUSH_ROWS = 32
+#: planned pages buffered between the lister and the job stream (50 jobs a page by default)
+PAGES_AHEAD = 2
 _FLUSH_SECONDS = 0.5
 
 
@@ -172,16 +174,21 @@ class Pipeline:
             batch_size=self.batch_size,
             incremental=self.incremental,
         )
-        async with send:
-            with anyio.CancelScope() as scope:
-                async with anyio.create_task_group() as tg:
-                    tg.start_soon(_cancel_when, self._stopping, scope)
-                    try:
-                        await lister.run(send)
-                    except SloohError as exc:
-                        self._fail_run(exc)
-                    finally:
-                        tg.cancel_scope.cancel()
+        # planned pages wait in a small buffer, so the lister lists and plans the next page
+        # while the feeder hands this one's jobs to the workers' (smaller) stream
+        pages, planned = anyio.create_memory_object_stream[list[DownloadJob]](PAGES_AHEAD)
+        async with anyio.create_task_group() as feeding:
+            feeding.start_soon(_feed, planned, send)
+            async with pages:
+                with anyio.CancelScope() as scope:
+                    async with anyio.create_task_group() as tg:
+                        tg.start_soon(_cancel_when, self._stopping, scope)
+                        try:
+                            await lister.run(pages)
+                        except SloohError as exc:
+                            self._fail_run(exc)
+                        finally:
+                            tg.cancel_scope.cancel()
 
     # ------------------------------------------------------------------ workers
 
@@ -250,6 +257,20 @@ class Pipeline:
             attempts=attempts,
             session_id=self.planner.session_id,
         )
+
+
+async def _feed(
+    pages: ObjectReceiveStream[list[DownloadJob]], send: ObjectSendStream[DownloadJob]
+) -> None:
+    """Pass each planned page's jobs, in order, to the workers' bounded stream, until the
+    pages end or the workers stop taking jobs (then the lister finds the buffer closed)."""
+    async with send, pages:
+        try:
+            async for jobs in pages:
+                for job in jobs:
+                    await send.send(job)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            return
 
 
 async def _cancel_when(event: anyio.Event, scope: anyio.CancelScope) -> None:

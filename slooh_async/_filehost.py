@@ -54,19 +54,22 @@ class FileHost:
         transport: httpx.AsyncBaseTransport | None = None,
         *,
         timeout: float = 300.0,
-        headers: Mapping[str, str] | None = None,
         max_redirects: int = 20,
         connections: int = 1,
     ) -> None:
-        self._timeout = httpx.Timeout(timeout, connect=min(30.0, timeout))
-        self._extensions: dict[str, Any] = {"timeout": self._timeout.as_dict()}
-        self._headers = {**_DEFAULT_HEADERS, **(headers or {})}
+        timeouts = httpx.Timeout(timeout, connect=min(30.0, timeout))
+        self._extensions: dict[str, Any] = {"timeout": timeouts.as_dict()}
         self.max_redirects = max_redirects
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        #: with a proxy in the environment, a client picks it (and honours NO_PROXY)
         self._client: httpx.AsyncClient | None = None
+        self._transport: httpx.AsyncBaseTransport | None = transport
         if transport is None and _proxies_in_environment():
-            self._client = httpx.AsyncClient(limits=limits, timeout=self._timeout)
-        self._transport = transport or CoreTransport(connections=connections)
+            limits = httpx.Limits(
+                max_connections=connections, max_keepalive_connections=connections
+            )
+            self._client = httpx.AsyncClient(limits=limits, timeout=timeouts)
+        elif transport is None:
+            self._transport = CoreTransport(connections=connections)
 
     async def __aenter__(self) -> FileHost:
         return self
@@ -77,7 +80,8 @@ class FileHost:
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
-        await self._transport.aclose()
+        if self._transport is not None:
+            await self._transport.aclose()
 
     @asynccontextmanager
     async def get(
@@ -86,7 +90,7 @@ class FileHost:
         """The response to ``GET url`` after redirects (at most ``max_redirects``), closed on
         exit. Raises httpx's errors: ``InvalidURL``, ``UnsupportedProtocol``,
         ``TooManyRedirects``, ``TransportError``..."""
-        response = await self._send(httpx.URL(url), {**self._headers, **(headers or {})})
+        response = await self._send(httpx.URL(url), {**_DEFAULT_HEADERS, **(headers or {})})
         try:
             yield response
         finally:
@@ -108,11 +112,12 @@ class FileHost:
             request = httpx.Request("GET", url, headers=headers, extensions=self._extensions)
             if cookies:
                 cookies.set_cookie_header(request)
-            if self._client is not None:
-                response = await self._client.send(request, stream=True)
-            else:
+            if self._transport is not None:
                 response = await self._transport.handle_async_request(request)
                 response.request = request
+            else:
+                assert self._client is not None
+                response = await self._client.send(request, stream=True)
             location = response.headers.get("Location")
             if response.status_code not in REDIRECT_STATUSES or not location:
                 return response

@@ -17,6 +17,7 @@ from anyio import CancelScope, to_thread
 from ._filehost import FileHost
 from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy
+from ._tls import shared_ssl_context
 from .api import SloohClient
 from .config import Settings
 from .organizer import FileOrganizer
@@ -65,7 +66,7 @@ def _mark_synced(tracker: Tracker, request: DownloadRequest) -> None:
 def download_client(
     settings: Settings, transport: httpx.AsyncBaseTransport | None = None
 ) -> FileHost:
-    """One worker's connection to the image hosts: no cookies, no credentials, no compression.
+    """One worker's connection to the image hosts: no credentials, no compression asked for.
 
     Each worker has its own, with one connection: httpcore checks every idle pooled
     connection on each request, so a shared pool costs more the more workers there are.
@@ -88,6 +89,7 @@ async def run_download(
         max_retries=download.max_retries, base_delay=download.retry_delay
     )
     writes = not request.dry_run
+    await to_thread.run_sync(shared_ssl_context)  # reads the CA bundle: not on the event loop
     incremental = await to_thread.run_sync(
         _incremental_allowed, tracker, request, download.check_tracker
     )

@@ -79,8 +79,8 @@ def measure(pictures: int, repeat: int) -> dict[str, float]:
     """Microseconds of CPU per picture for each stage (see the module docstring)."""
     from slooh_async.api import PicturesPage
     from slooh_async.config import DownloadSettings, FolderSettings
+    from slooh_async.engine import DownloadRequest, Planner
     from slooh_async.organizer import FileOrganizer
-    from slooh_async.planning import DownloadRequest, Planner
     from slooh_async.tracker import ImageRow, Tracker
 
     raw, pages = listed_pages(pictures, 50)

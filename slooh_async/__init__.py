@@ -29,9 +29,8 @@ from ._version import __version__
 if TYPE_CHECKING:
     from .api import GravityStatus, LoginResult, Mission, Picture, SloohClient
     from .config import Settings, load_settings
+    from .engine import DownloadRequest, RunSummary
     from .organizer import FileOrganizer
-    from .planning import DownloadRequest
-    from .summary import RunSummary
     from .tracker import ImageRecord, Tracker
 
 _LAZY = {
@@ -43,8 +42,8 @@ _LAZY = {
     "Settings": ".config",
     "load_settings": ".config",
     "FileOrganizer": ".organizer",
-    "RunSummary": ".summary",
-    "DownloadRequest": ".planning",
+    "RunSummary": ".engine",
+    "DownloadRequest": ".engine",
     "ImageRecord": ".tracker",
     "Tracker": ".tracker",
 }

@@ -11,10 +11,10 @@ import pytest
 from test_config_support import finish, isolate
 from typer.testing import CliRunner
 
-from slooh_async import _cli_sync
 from slooh_async._exceptions import SessionExpiredError
+from slooh_async.cli import _sync as _cli_sync
 from slooh_async.cli import app
-from slooh_async.summary import RunSummary
+from slooh_async.engine import RunSummary
 from slooh_async.tracker import ImageRow, Tracker
 
 UNLISTED = "no longer listed by Slooh"

@@ -18,8 +18,7 @@ from slooh_async._exceptions import (
     ServiceUnavailableError,
     SessionExpiredError,
 )
-from slooh_async._retry import RetryPolicy
-from slooh_async.api import SloohClient
+from slooh_async.api import RetryPolicy, SloohClient
 
 pytestmark = pytest.mark.anyio
 

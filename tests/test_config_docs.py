@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from slooh_async._config_sources import RawSettings
-from slooh_async.config import ENV_ALIASES, SECTIONS, schema, validate_settings
+from slooh_async.config import ENV_ALIASES, SECTIONS, RawSettings, schema, validate_settings
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 TEXT = DOC.read_text(encoding="utf-8")

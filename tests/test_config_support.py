@@ -17,8 +17,8 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordSetError
 
-from slooh_async._cli_common import STATE, GlobalState
-from slooh_async._logging import reset_logging
+from slooh_async.cli._common import STATE, GlobalState
+from slooh_async.cli._logging import reset_logging
 
 
 class MemoryKeyring(KeyringBackend):

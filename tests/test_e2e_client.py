@@ -6,9 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from slooh_async._ratelimit import RateLimiter
-from slooh_async._retry import RetryPolicy
-from slooh_async.api import SloohClient
+from slooh_async.api import RateLimiter, RetryPolicy, SloohClient
 from slooh_async.fake_server import FakeConfig, FakeSlooh, Faults
 
 pytestmark = pytest.mark.anyio

@@ -10,10 +10,9 @@ import anyio
 import httpx
 import pytest
 
-from slooh_async._filehost import CoreTransport, FileHost
-from slooh_async._ratelimit import RateLimiter
-from slooh_async._retry import RetryPolicy
-from slooh_async.storage import Fetcher
+from slooh_async.api import RateLimiter, RetryPolicy
+from slooh_async.engine import Fetcher
+from slooh_async.engine._filehost import CoreTransport, FileHost
 
 pytestmark = pytest.mark.anyio
 

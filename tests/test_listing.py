@@ -8,10 +8,9 @@ import httpx
 import pytest
 from mock_slooh import MockSlooh, picture
 
-from slooh_async._retry import RetryPolicy
+from slooh_async.api import RetryPolicy
 from slooh_async.config import Settings
-from slooh_async.planning import DownloadRequest
-from slooh_async.runner import RunOptions, run_download
+from slooh_async.engine import DownloadRequest, RunOptions, run_download
 from slooh_async.tracker import Tracker
 
 pytestmark = pytest.mark.anyio

@@ -11,15 +11,15 @@ import pytest
 from test_config_support import finish, isolate
 from typer.testing import CliRunner
 
-from slooh_async._logging import (
+from slooh_async._redact import register_secret
+from slooh_async.cli import app
+from slooh_async.cli._logging import (
     LOG_FILE_BACKUPS,
     LOG_FILE_BYTES,
     configure_logging,
     log_file_path,
     reset_logging,
 )
-from slooh_async._redact import register_secret
-from slooh_async.cli import app
 
 log = logging.getLogger("slooh_async.test")
 

@@ -8,9 +8,14 @@ from datetime import UTC, datetime
 import pytest
 
 from slooh_async._redact import redact, redact_mapping, register_secret
-from slooh_async.api import Mission, MissionsPage, Picture, PicturesPage
-from slooh_async.api._dates import parse_display_datetime
-from slooh_async.api._pagination import PageCursor
+from slooh_async.api import (
+    Mission,
+    MissionsPage,
+    PageCursor,
+    Picture,
+    PicturesPage,
+    parse_display_datetime,
+)
 
 REAL = {
     "imageId": 17375714,

@@ -10,15 +10,16 @@ from typing import Any
 import pytest
 
 import slooh_async.organizer as organizer
-from slooh_async.api._models import Picture
+from slooh_async.api import Picture
 from slooh_async.config import FolderSettings
+from slooh_async.engine import FolderStats, Placement, scan_library
 from slooh_async.organizer import (
     PRESET_TEMPLATES,
     FileOrganizer,
-    FolderStats,
     PathError,
     path_length,
 )
+from slooh_async.tracker import ImageRow
 
 FITS_URL = (
     "https://polaris.slooh.com/teide/2/widefield/2026/01/21/0115_m42/"
@@ -257,9 +258,9 @@ def test_impossible_limit_raises_path_error(tmp_path: Path) -> None:
 
 
 def test_destination_is_absolute_inside_base(tmp_path: Path) -> None:
-    """``get_destination_path`` is ``base_path`` joined with the relative path."""
+    """The destination is ``base_path`` joined with the relative path."""
     org = organizer_for(tmp_path)
-    destination = org.get_destination_path(picture())
+    destination = Placement(org).get_destination_path(picture())
     assert destination == tmp_path / "lib" / "M42" / "Canary Two" / "FITS" / destination.name
     assert destination.is_absolute()
 
@@ -272,19 +273,14 @@ def test_destination_through_an_escaping_symlink_is_refused(tmp_path: Path) -> N
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "M42").symlink_to(outside, target_is_directory=True)
     with pytest.raises(PathError, match="outside"):
-        organizer_for(tmp_path).get_destination_path(picture())
+        Placement(organizer_for(tmp_path)).get_destination_path(picture())
 
 
-def test_check_exists_sees_only_files_at_the_destination(tmp_path: Path) -> None:
-    """``check_exists`` is true once a file is at the destination, not for a folder there."""
-    org = organizer_for(tmp_path)
-    destination = org.get_destination_path(picture())
-    assert not org.check_exists(picture())
-    destination.mkdir(parents=True)
-    assert not org.check_exists(picture())
-    destination.rmdir()
-    destination.write_bytes(b"SIMPLE")
-    assert org.check_exists(picture())
+def test_destination_does_not_touch_the_disk(tmp_path: Path) -> None:
+    """The organizer is pure: a destination is computed for a library that does not exist."""
+    org = organizer_for(tmp_path / "nowhere")
+    assert org.destination(picture()).parent.parts[-3:] == ("M42", "Canary Two", "FITS")
+    assert not (tmp_path / "nowhere").exists()
 
 
 def test_folder_stats_count_files_parts_formats_objects_telescopes(tmp_path: Path) -> None:
@@ -303,7 +299,7 @@ def test_folder_stats_count_files_parts_formats_objects_telescopes(tmp_path: Pat
     for name, size in files.items():
         (base / name).parent.mkdir(parents=True, exist_ok=True)
         (base / name).write_bytes(b"x" * size)
-    assert org.get_folder_stats() == FolderStats(
+    assert scan_library(org) == FolderStats(
         files=4,
         bytes=67,
         part_files=1,
@@ -316,9 +312,10 @@ def test_folder_stats_count_files_parts_formats_objects_telescopes(tmp_path: Pat
 
 def test_folder_stats_of_a_missing_library_are_zero(tmp_path: Path) -> None:
     """A library folder that does not exist yet has empty stats."""
-    assert organizer_for(tmp_path).get_folder_stats() == FolderStats()
+    assert scan_library(organizer_for(tmp_path)) == FolderStats()
 
 
-def test_picture_object_name_uses_the_organizer_rules() -> None:
-    """``Picture.object_name`` gives the folder name of the title."""
-    assert picture(imageTitle="Messier 43 ").object_name == "M43"
+def test_tracker_rows_take_the_object_name_from_the_organizer_rules() -> None:
+    """A tracker row's object name is the organizer's folder name of the title."""
+    row = ImageRow.from_picture(picture(imageTitle="Messier 43 "), status="pending")
+    assert row.object_name == "M43"

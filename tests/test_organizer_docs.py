@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from slooh_async._exceptions import ConfigError
-from slooh_async.api._models import Picture
+from slooh_async.api import Picture
 from slooh_async.config import FolderSettings, validate_settings
 from slooh_async.organizer import (
     PLACEHOLDERS,

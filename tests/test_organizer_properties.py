@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_organizer_sanitize import assert_portable
 
-from slooh_async.api._models import Picture
+from slooh_async.api import Picture
 from slooh_async.config import FolderSettings
+from slooh_async.engine import Placement
 from slooh_async.organizer import FileOrganizer, path_length
 
 HOSTILE = [
@@ -113,7 +114,7 @@ def test_any_picture_gets_a_safe_portable_deterministic_path(
     assert path_length(str(relative)) <= limit
     if pic.extension[1:].isalnum():  # a real extension, not '."' from a hostile name
         assert relative.name.lower().endswith(pic.extension)
-    destination = organizer.get_destination_path(pic)
+    destination = Placement(organizer).get_destination_path(pic)
     assert destination.resolve().is_relative_to(base.resolve())
     assert destination.resolve() != base.resolve()
     again = FileOrganizer(folders).relative_path(

@@ -13,16 +13,16 @@ import pytest
 
 from slooh_async.api import Picture
 from slooh_async.config import DownloadSettings, FolderSettings
-from slooh_async.organizer import FileOrganizer
-from slooh_async.planning import (
+from slooh_async.engine import (
     VERIFY_MARK,
     DownloadJob,
     DownloadRequest,
+    Placement,
     Planner,
     Skip,
     picture_from_record,
 )
-from slooh_async.storage import part_path
+from slooh_async.organizer import FileOrganizer, part_path
 from slooh_async.tracker import ImageRow, Tracker
 
 NAME = "m42_20260121_011658_0_iycarr_l.png"
@@ -74,7 +74,7 @@ class Library:
         )
 
     def dest(self, item: Picture) -> Path:
-        return self.organizer.get_destination_path(item)
+        return Placement(self.organizer).get_destination_path(item)
 
     def record(self, item: Picture, status: Any, path: Path | None, **fields: Any) -> None:
         self.tracker.record_batch([ImageRow.from_picture(item, status=status, path=path, **fields)])

@@ -8,7 +8,7 @@ import logging
 import pytest
 from rich.console import Console
 
-from slooh_async.progress import LogProgress, NullProgress, RichProgress, human_bytes
+from slooh_async.engine import LogProgress, NullProgress, RichProgress, human_bytes
 
 HOSTILE = "[red]x[/red].png"
 UNBALANCED = "m42[/b]_l.fit"

@@ -10,8 +10,8 @@ from email.utils import format_datetime
 import anyio
 import pytest
 
-from slooh_async._ratelimit import RateLimiter
-from slooh_async._retry import (
+from slooh_async.api import (
+    RateLimiter,
     RetryPolicy,
     backoff_delay,
     is_retryable_status,

@@ -8,12 +8,10 @@ from typing import Any
 
 import pytest
 
-from slooh_async._retry import RetryPolicy
+from slooh_async.api import RetryPolicy
 from slooh_async.config import Settings
+from slooh_async.engine import DownloadRequest, RunOptions, RunSummary, run_download
 from slooh_async.fake_server import FakeConfig, FakeSlooh
-from slooh_async.planning import DownloadRequest
-from slooh_async.runner import RunOptions, run_download
-from slooh_async.summary import RunSummary
 from slooh_async.tracker import Tracker
 
 pytestmark = pytest.mark.anyio
@@ -134,7 +132,7 @@ async def test_result_writer_batches_in_its_own_task_and_reports_a_failing_track
     import anyio
 
     from slooh_async._exceptions import StorageError
-    from slooh_async.pipeline import _FLUSH_ROWS, _ResultWriter
+    from slooh_async.engine import _FLUSH_ROWS, _ResultWriter
 
     class Recording:
         def __init__(self, fail: bool) -> None:

@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from slooh_async._exceptions import DownloadError, StorageError
-from slooh_async._filehost import FileHost
-from slooh_async._ratelimit import RateLimiter
-from slooh_async._retry import RetryPolicy
-from slooh_async.storage import Fetcher, parse_content_range, part_path
+from slooh_async.api import RateLimiter, RetryPolicy
+from slooh_async.engine import Fetcher, parse_content_range
+from slooh_async.engine._filehost import FileHost
+from slooh_async.organizer import part_path
 
 pytestmark = pytest.mark.anyio
 

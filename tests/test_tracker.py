@@ -18,7 +18,7 @@ import pytest
 
 from slooh_async import tracker as tracker_module
 from slooh_async._exceptions import ConfigError, LibraryLockedError
-from slooh_async.api._models import Picture
+from slooh_async.api import Picture
 from slooh_async.tracker import SCHEMA_VERSION, ImageRow, Tracker, lock_path_for
 from slooh_async.tracker._paths import PathCodec
 from slooh_async.tracker._schema import APPLICATION_ID, connect, migrate

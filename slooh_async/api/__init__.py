@@ -1,6 +1,20 @@
-"""The Slooh web API client and the models of its answers."""
+"""The Slooh web API: the client, the models of its answers, and the rules of its file names.
 
-from ._client import PageCallback, SloohClient
+The bottom layer (with ``organizer`` and ``media``): it knows the service and nothing of the
+library, the tracker or the command line. The rate budget (:class:`RateLimiter`), the retry
+decisions (:class:`RetryPolicy`) and the shared TLS context live here too: every request to
+the service, API call or file download, goes through them.
+"""
+
+from ._client import DEFAULT_BASE_URL, DEFAULT_PRODUCT_ID, PageCallback, SloohClient
+from ._dates import parse_display_date, parse_display_datetime, parse_display_time
+from ._filenames import (
+    FORMAT_BY_EXTENSION,
+    FilenameInfo,
+    filename_from_url,
+    format_of,
+    parse_filename,
+)
 from ._models import (
     Envelope,
     FitsEntry,
@@ -12,10 +26,27 @@ from ._models import (
     MissionsPage,
     Picture,
     PicturesPage,
+    as_int,
 )
+from ._pagination import STALE_SESSION_SECONDS, PageCursor
+from ._ratelimit import RateLimiter
+from ._retry import (
+    RETRYABLE_STATUS,
+    RetryPolicy,
+    backoff_delay,
+    is_retryable_status,
+    parse_retry_after,
+)
+from ._tls import shared_ssl_context
 
 __all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_PRODUCT_ID",
+    "FORMAT_BY_EXTENSION",
+    "RETRYABLE_STATUS",
+    "STALE_SESSION_SECONDS",
     "Envelope",
+    "FilenameInfo",
     "FitsEntry",
     "FitsGroup",
     "GravityStatus",
@@ -24,7 +55,21 @@ __all__ = [
     "MissionFits",
     "MissionsPage",
     "PageCallback",
+    "PageCursor",
     "Picture",
     "PicturesPage",
+    "RateLimiter",
+    "RetryPolicy",
     "SloohClient",
+    "as_int",
+    "backoff_delay",
+    "filename_from_url",
+    "format_of",
+    "is_retryable_status",
+    "parse_display_date",
+    "parse_display_datetime",
+    "parse_display_time",
+    "parse_filename",
+    "parse_retry_after",
+    "shared_ssl_context",
 ]

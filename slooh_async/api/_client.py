@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import anyio
 import httpx
@@ -25,12 +25,8 @@ from .._exceptions import (
     ServiceUnavailableError,
     SessionExpiredError,
 )
-from .._ratelimit import RateLimiter
 from .._redact import redact, register_secret
-from .._retry import RetryPolicy, is_retryable_status, parse_retry_after
-from .._tls import shared_ssl_context
 from .._version import __version__
-from ..config import DEFAULT_BASE_URL, DEFAULT_PRODUCT_ID
 from ._models import (
     Envelope,
     GravityStatus,
@@ -42,11 +38,15 @@ from ._models import (
     PicturesPage,
 )
 from ._pagination import PageCursor
+from ._ratelimit import RateLimiter
+from ._retry import RetryPolicy, is_retryable_status, parse_retry_after
+from ._tls import shared_ssl_context
 
-if TYPE_CHECKING:
-    from ..config import Settings
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_PRODUCT_ID", "PageCallback", "SloohClient"]
 
-__all__ = ["PageCallback", "SloohClient"]
+DEFAULT_BASE_URL = "https://app.slooh.com"
+#: the product id the web app sends (community clients send another; both are accepted)
+DEFAULT_PRODUCT_ID = "adfb3d74-e551-11e9-a8f4-06b2ab7e8ae4"
 
 PageT = TypeVar("PageT", PicturesPage, MissionsPage)
 
@@ -113,24 +113,6 @@ class SloohClient:
         self.last_latency: float | None = None
         self.account: LoginResult | None = None
         register_secret(password)
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **kwargs: Any) -> SloohClient:
-        """A client configured from :class:`~slooh_async.config.Settings`."""
-        slooh, download = settings.slooh, settings.download
-        kwargs.setdefault(
-            "retry", RetryPolicy(max_retries=download.max_retries, base_delay=download.retry_delay)
-        )
-        kwargs.setdefault("rate_limit", download.rate_limit)
-        return cls(
-            base_url=slooh.base_url,
-            username=slooh.username,
-            password=slooh.password.get_secret_value() if slooh.password else None,
-            product_id=slooh.product_id,
-            locale=slooh.locale,
-            timeout=download.timeout,
-            **kwargs,
-        )
 
     def __repr__(self) -> str:
         return f"SloohClient(base_url={self.base_url!r}, username={self.username!r})"

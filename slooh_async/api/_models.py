@@ -13,8 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from ..organizer._filenames import FilenameInfo, filename_from_url, format_of, parse_filename
 from ._dates import parse_display_datetime
+from ._filenames import FilenameInfo, filename_from_url, format_of, parse_filename
 
 __all__ = [
     "Envelope",
@@ -261,11 +261,19 @@ class Picture(BaseModel):
         return self.name_info.filter
 
     @property
-    def object_name(self) -> str:
-        """The object's folder name from the title (catalog designation first)."""
-        from ..organizer import object_name
+    def file_type(self) -> str:
+        """``FITS``, ``Luminance``, ``RGB``, ``Narrowband``, ``Mono`` or ``Other`` (file name)."""
+        return self.name_info.image_type
 
-        return object_name(self.title)
+    @property
+    def unique_id(self) -> str | None:
+        """The short unique id in a Slooh file name (``iycarr``), when it has one."""
+        return self.name_info.unique_id
+
+    @property
+    def stem(self) -> str:
+        """The file name without its extension."""
+        return self.name_info.stem
 
     @cached_property
     def observed_at(self) -> datetime | None:

@@ -3,9 +3,13 @@
 - :mod:`._templates`: placeholders, presets, template validation and rendering;
 - :mod:`._objects` and :mod:`._catalogs`: object folder names from titles;
 - :mod:`._sanitize`: path components valid on Windows, macOS and Linux alike;
-- :mod:`._layout`: :class:`FileOrganizer` (paths, length limit, library statistics);
+- :mod:`._layout`: :class:`FileOrganizer` (paths and the length limit);
 - :mod:`._moves`: ``name (1).ext`` for duplicates and the move plan of ``slooh reorganize``;
-- :mod:`._filenames`: what a Slooh file name tells.
+- :mod:`._parts`: the ``.part`` naming rule of unfinished downloads;
+- :mod:`._types`: the small protocols it reads pictures and settings through.
+
+Pure: nothing here touches the disk or imports another layer (the engine checks the paths
+against the disk).
 
 docs/templates.md is the user's guide to all of it.
 """
@@ -14,18 +18,15 @@ from __future__ import annotations
 
 from ._catalogs import CATALOGS, Catalog
 from ._errors import PathError
-from ._filenames import FilenameInfo, filename_from_url, format_of, parse_filename
 from ._layout import (
     MIN_FREE_TEXT,
     OTHER_CATALOG,
-    PART_SUFFIX,
     UNDATED,
     UNKNOWN_FILTER,
     UNKNOWN_INSTRUMENT,
     UNKNOWN_MISSION,
     UNKNOWN_TELESCOPE,
     FileOrganizer,
-    FolderStats,
 )
 from ._moves import Move, exists_except, path_identity, plan_moves, unique_path
 from ._objects import (
@@ -36,6 +37,7 @@ from ._objects import (
     object_name,
     validate_object_preference,
 )
+from ._parts import META_SUFFIX, PART_SUFFIX, is_part_name, meta_path, part_path
 from ._sanitize import (
     FORBIDDEN_CHARACTERS,
     MAX_COMPONENT_BYTES,
@@ -45,6 +47,7 @@ from ._sanitize import (
     sanitize_component,
 )
 from ._templates import PLACEHOLDERS, PRESET_TEMPLATES, validate_template
+from ._types import LayoutSettings, PlacedFile
 
 __all__ = [
     "CATALOGS",
@@ -52,6 +55,7 @@ __all__ = [
     "DEFAULT_OBJECT_PREFERENCE",
     "FORBIDDEN_CHARACTERS",
     "MAX_COMPONENT_BYTES",
+    "META_SUFFIX",
     "MIN_FREE_TEXT",
     "OTHER_CATALOG",
     "PART_SUFFIX",
@@ -66,17 +70,17 @@ __all__ = [
     "UNKNOWN_TELESCOPE",
     "Catalog",
     "FileOrganizer",
-    "FilenameInfo",
-    "FolderStats",
+    "LayoutSettings",
     "Move",
     "PathError",
+    "PlacedFile",
     "catalog_of",
     "component_problem",
     "exists_except",
-    "filename_from_url",
-    "format_of",
+    "is_part_name",
+    "meta_path",
+    "part_path",
     "object_name",
-    "parse_filename",
     "path_identity",
     "path_length",
     "plan_moves",

@@ -1,4 +1,4 @@
-"""Where a picture goes in the library (pure), and what the library holds (reads the disk).
+"""Where a picture goes in the library (pure: nothing here touches the disk).
 
 Length rule, in order, until the relative path fits ``max_path_length`` (counted in UTF-16
 units, as Windows counts) and every component fits 255 UTF-8 bytes:
@@ -15,35 +15,25 @@ units, as Windows counts) and every component fits 255 UTF-8 bytes:
 
 from __future__ import annotations
 
-import os
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from datetime import UTC
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 
 from ._errors import PathError
-from ._filenames import format_of
 from ._objects import catalog_of, object_name
 from ._sanitize import MAX_COMPONENT_BYTES, path_length, readable, sanitize_component
 from ._templates import Field, compile_template, render_component
-
-if TYPE_CHECKING:
-    from ..api._models import Picture
-    from ..config import FolderSettings
+from ._types import LayoutSettings, PlacedFile
 
 __all__ = [
     "MIN_FREE_TEXT",
     "OTHER_CATALOG",
-    "PART_SUFFIX",
     "UNDATED",
     "UNKNOWN_FILTER",
     "UNKNOWN_INSTRUMENT",
     "UNKNOWN_MISSION",
     "UNKNOWN_TELESCOPE",
     "FileOrganizer",
-    "FolderStats",
 ]
 
 UNDATED = "undated"
@@ -53,32 +43,14 @@ UNKNOWN_FILTER = "Unknown filter"
 UNKNOWN_MISSION = "0"
 OTHER_CATALOG = "Other"
 MIN_FREE_TEXT = 16
-PART_SUFFIX = ".part"
 _TAIL_WITHOUT_ID = 16
 _FREE_TEXT = ("title", "object")
 
 
-@dataclass(frozen=True)
-class FolderStats:
-    """What the library holds; ``.part`` files (unfinished downloads) are counted apart.
-
-    ``by_object`` and ``by_telescope`` read the folder levels that are exactly ``{object}`` and
-    ``{telescope}`` in the folder template; files at other depths are only in the totals.
-    """
-
-    files: int = 0
-    bytes: int = 0
-    part_files: int = 0
-    part_bytes: int = 0
-    by_format: dict[str, int] = field(default_factory=dict)
-    by_object: dict[str, int] = field(default_factory=dict)
-    by_telescope: dict[str, int] = field(default_factory=dict)
-
-
 class FileOrganizer:
-    """Maps pictures to paths in the library with the templates of :class:`FolderSettings`."""
+    """Maps pictures to paths in the library with the templates of the folder settings."""
 
-    def __init__(self, folders: FolderSettings) -> None:
+    def __init__(self, folders: LayoutSettings) -> None:
         self.folders = folders
         self.base_path = Path(folders.base_path)
         self._folders = compile_template(folders.folder_template, kind="folder")
@@ -86,16 +58,13 @@ class FileOrganizer:
         self._preference = tuple(folders.object_preference)
         self._unknown = sanitize_component(folders.unknown_object, fallback="Unknown")
         self._limit = folders.max_path_length
-        self._resolved_base: Path | None = None
-        self._resolved_folders: dict[Path, Path] = {}
 
     # ------------------------------------------------------------------ pure
 
-    def template_values(self, picture: Picture) -> dict[str, str]:
+    def template_values(self, picture: PlacedFile) -> dict[str, str]:
         """The text of every placeholder for ``picture`` (before sanitizing)."""
         when = picture.observed_at
         day = when.astimezone(UTC) if when is not None else None
-        info = picture.name_info
         return {
             "object": object_name(picture.title, self._preference, self._unknown),
             "telescope": picture.telescope.strip() or UNKNOWN_TELESCOPE,
@@ -107,20 +76,20 @@ class FileOrganizer:
             "year": f"{day:%Y}" if day else UNDATED,
             "month": f"{day:%m}" if day else UNDATED,
             "day": f"{day:%d}" if day else UNDATED,
-            "type": info.image_type,
+            "type": picture.file_type,
             "filter": picture.filter or UNKNOWN_FILTER,
             "mission": str(picture.mission_id) if picture.mission_id else UNKNOWN_MISSION,
-            "image_id": str(picture.image_id) if picture.image_id else info.unique_id or info.stem,
+            "image_id": str(picture.image_id or picture.unique_id or picture.stem),
             "catalog": catalog_of(picture.title, self._preference) or OTHER_CATALOG,
         }
 
-    def relative_path(self, picture: Picture) -> PurePosixPath:
+    def relative_path(self, picture: PlacedFile) -> PurePosixPath:
         """The picture's path inside the library: deterministic, portable, within the limit.
 
         Raises :class:`PathError` when the template's fixed text cannot fit the limit.
         """
         values = self.template_values(picture)
-        ids = (picture.name_info.unique_id, values["image_id"])
+        ids = (picture.unique_id, values["image_id"])
         parts = self._fit(values, picture.extension, ids)
         if parts is None:
             raise PathError(
@@ -129,62 +98,18 @@ class FileOrganizer:
             )
         return PurePosixPath(*parts)
 
-    # ------------------------------------------------------------------ disk
+    def destination(self, picture: PlacedFile) -> Path:
+        """``base_path`` joined with :meth:`relative_path` (the disk is not looked at)."""
+        return self.base_path.joinpath(*self.relative_path(picture).parts)
 
-    def get_destination_path(self, picture: Picture) -> Path:
-        """``base_path`` joined with :meth:`relative_path`.
+    @property
+    def folder_depth(self) -> int:
+        """How many folder levels the folder template makes."""
+        return len(self._folders)
 
-        Raises :class:`PathError` when that resolves outside ``base_path`` (a link inside the
-        library pointing elsewhere), or as :meth:`relative_path` does.
-        """
-        destination = self.base_path.joinpath(*self.relative_path(picture).parts)
-        if self._resolved_base is None:  # once per organizer: the library does not move
-            self._resolved_base = self.base_path.resolve()
-        base = self._resolved_base
-        resolved = self._resolve(destination)
-        if resolved == base or not resolved.is_relative_to(base):
-            raise PathError(f"{destination} resolves to {resolved}, outside {base}")
-        return destination
-
-    def _resolve(self, destination: Path) -> Path:
-        """``destination.resolve()``, with each folder resolved once per organizer (a library
-        has a few hundred folders and thousands of files); the file itself is checked with
-        one ``lstat``: only a link there needs resolving."""
-        folder, name = destination.parent, destination.name
-        if name in ("", ".", "..") or os.path.islink(destination):
-            return destination.resolve()
-        resolved = self._resolved_folders.get(folder)
-        if resolved is None:
-            if len(self._resolved_folders) >= 4096:
-                self._resolved_folders.clear()
-            resolved = self._resolved_folders[folder] = folder.resolve()
-        return resolved / name
-
-    def check_exists(self, picture: Picture) -> bool:
-        """Whether a file is already at the picture's destination."""
-        return self.get_destination_path(picture).is_file()
-
-    def get_folder_stats(self) -> FolderStats:
-        """Count the library's files by format, object and telescope (hidden entries skipped)."""
-        totals: Counter[str] = Counter()
-        by_format: Counter[str] = Counter()
-        by_object: Counter[str] = Counter()
-        by_telescope: Counter[str] = Counter()
-        roles = self._roles()
-        for parts, size in _walk_files(self.base_path):
-            if parts[-1].endswith(PART_SUFFIX):
-                totals.update(part_files=1, part_bytes=size)
-                continue
-            totals.update(files=1, bytes=size)
-            by_format[format_of(os.path.splitext(parts[-1])[1])] += 1
-            if len(parts) == len(self._folders) + 1:
-                for role, counter in (("object", by_object), ("telescope", by_telescope)):
-                    if role in roles:
-                        counter[parts[roles[role]]] += 1
-        return FolderStats(
-            totals["files"], totals["bytes"], totals["part_files"], totals["part_bytes"],
-            _sorted(by_format), _sorted(by_object), _sorted(by_telescope),
-        )  # fmt: skip
+    def folder_roles(self) -> dict[str, int]:
+        """Which folder level is exactly ``{object}`` or ``{telescope}`` (for statistics)."""
+        return self._roles()
 
     # ------------------------------------------------------------------ helpers
 
@@ -286,30 +211,3 @@ def _cut_head(name: str, tail: str, budget: int) -> str:
         if keep == 0 or (path_length(candidate) <= budget and short_enough):
             return candidate
         keep -= 1
-
-
-def _walk_files(root: Path) -> Iterator[tuple[tuple[str, ...], int]]:
-    """(relative parts, size) of every regular file, skipping hidden entries such as ``.slooh``;
-    symlinks are not followed, unreadable folders are skipped (statistics are informational)."""
-    stack: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
-    while stack:
-        folder, prefix = stack.pop()
-        try:
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                stack.append((Path(entry.path), (*prefix, entry.name)))
-            elif entry.is_file(follow_symlinks=False):
-                try:
-                    size = entry.stat(follow_symlinks=False).st_size
-                except OSError:  # removed while we walk (a download finishing, say)
-                    continue
-                yield (*prefix, entry.name), size
-
-
-def _sorted(counter: Counter[str]) -> dict[str, int]:
-    return dict(sorted(counter.items()))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from .._lazy import lazy_getattr
 from ._lock import lock_path_for
+from ._moves import MoveFailed, move_file
 from ._records import (
     ImageRecord,
     ImageRow,
@@ -52,6 +53,7 @@ __all__ = [
     "ImageStatus",
     "ImportReport",
     "LegacySession",
+    "MoveFailed",
     "SessionRecord",
     "SessionStatus",
     "Tracker",
@@ -62,5 +64,6 @@ __all__ = [
     "import_legacy",
     "legacy_key",
     "lock_path_for",
+    "move_file",
     "verify_library",
 ]

@@ -17,8 +17,8 @@ from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from .._exceptions import SloohError, UsageError
+from ..api import filename_from_url, format_of, parse_filename
 from ..organizer import object_name
-from ..organizer._filenames import filename_from_url, format_of, parse_filename
 from ._moves import MoveFailed, move_file
 from ._records import ImageRecord, ImageRow, from_iso
 from ._sessions import LegacySession

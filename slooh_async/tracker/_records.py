@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..organizer import object_name
+
 if TYPE_CHECKING:
-    from ..api._models import Picture
+    from ..api import Picture
 
 __all__ = [
     "FINISHED_STATUSES",
@@ -143,7 +145,7 @@ class ImageRow:
             image_id=picture.image_id,
             mission_id=picture.mission_id,
             title=picture.title,
-            object_name=picture.object_name,
+            object_name=object_name(picture.title),
             telescope=picture.telescope,
             instrument=picture.instrument,
             format=picture.format,

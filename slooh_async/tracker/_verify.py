@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..api import format_of
 from ..media import check_content
-from ..organizer._filenames import format_of
 from ._records import ImageRecord
 from ._tracker import Tracker
 

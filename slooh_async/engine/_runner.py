@@ -9,26 +9,23 @@ from __future__ import annotations
 import logging
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 from anyio import CancelScope, to_thread
 
+from ..api import RateLimiter, RetryPolicy, SloohClient, shared_ssl_context
+from ..config import Settings
+from ..organizer import FileOrganizer
+from ..tracker import Tracker
 from ._filehost import FileHost
-from ._ratelimit import RateLimiter
-from ._retry import RetryPolicy
-from ._tls import shared_ssl_context
-from .api import SloohClient
-from .config import Settings
-from .organizer import FileOrganizer
-from .pipeline import Pipeline
-from .planning import DownloadRequest, Planner
-from .progress import NullProgress, ProgressSink
-from .storage import Fetcher
-from .summary import RunSummary
-from .tracker import Tracker
+from ._pipeline import Pipeline
+from ._planning import DownloadRequest, Planner
+from ._progress import NullProgress, ProgressSink
+from ._storage import Fetcher
+from ._summary import RunSummary
 
-__all__ = ["RunOptions", "download_client", "run_download"]
+__all__ = ["RunOptions", "client_from_settings", "download_client", "run_download"]
 
 log = logging.getLogger("slooh_async.runner")
 
@@ -61,6 +58,24 @@ def _incremental_allowed(tracker: Tracker, request: DownloadRequest, check_track
 def _mark_synced(tracker: Tracker, request: DownloadRequest) -> None:
     tracker.set_needs_full_scan(False)
     tracker.set_flag(FITS_SYNCED, request.fits != "without")
+
+
+def client_from_settings(settings: Settings, **kwargs: Any) -> SloohClient:
+    """The API client the settings describe (``kwargs``: retry, limiter, transport...)."""
+    slooh, download = settings.slooh, settings.download
+    kwargs.setdefault(
+        "retry", RetryPolicy(max_retries=download.max_retries, base_delay=download.retry_delay)
+    )
+    kwargs.setdefault("rate_limit", download.rate_limit)
+    return SloohClient(
+        base_url=slooh.base_url,
+        username=slooh.username,
+        password=slooh.password.get_secret_value() if slooh.password else None,
+        product_id=slooh.product_id,
+        locale=slooh.locale,
+        timeout=download.timeout,
+        **kwargs,
+    )
 
 
 def download_client(
@@ -103,7 +118,7 @@ async def run_download(
     try:
         async with AsyncExitStack() as stack:
             client = await stack.enter_async_context(
-                SloohClient.from_settings(settings, retry=retry, transport=options.api_transport)
+                client_from_settings(settings, retry=retry, transport=options.api_transport)
             )
             limiter = RateLimiter(download.download_rate_limit)  # shared by every worker
             fetchers = [

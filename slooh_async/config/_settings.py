@@ -1,19 +1,13 @@
-"""Validated, immutable settings and the layered loader that builds them.
+"""The settings models: validated, immutable, one per section (docs/configuration.md).
 
-Sources, lowest to highest: defaults, the JSON config file, the environment (``SLOOH_*``),
-then command-line options. :func:`load_settings` merges them into one raw mapping, validates it
-once, and remembers which source gave each value (for ``slooh config show``).
-docs/configuration.md documents every key.
+Loading them from the file, the environment and the command line is :mod:`._load`'s job.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -22,56 +16,23 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
-    ValidationError,
     ValidationInfo,
     field_validator,
 )
 
-from ._config_errors import describe_error
-from ._config_sources import (
-    KEYRING_SERVICE,
-    SOURCE_CLI,
-    SOURCE_DEFAULT,
-    SOURCE_ENV,
-    SOURCE_KEYRING,
-    RawSettings,
-    default_config_path,
-    keyring_password,
-    read_config_file,
-    store_keyring_password,
-    write_config_file,
-)
-from ._exceptions import ConfigError
+from ..api import DEFAULT_BASE_URL, DEFAULT_PRODUCT_ID
+from ..organizer import PRESET_TEMPLATES, validate_object_preference, validate_template
 
 __all__ = [
-    "DEFAULT_BASE_URL",
-    "DEFAULT_PRODUCT_ID",
-    "ENV_ALIASES",
-    "KEYRING_SERVICE",
+    "FORMATS",
     "SECTIONS",
-    "SOURCE_CLI",
-    "SOURCE_DEFAULT",
-    "SOURCE_ENV",
-    "SOURCE_KEYRING",
-    "ConfigError",
     "DownloadSettings",
     "FolderSettings",
-    "LoadedSettings",
     "Settings",
     "SloohSettings",
     "TrackerSettings",
-    "default_config_path",
-    "keyring_password",
-    "load_settings",
-    "read_config_file",
-    "schema",
-    "store_keyring_password",
-    "validate_settings",
-    "write_config_file",
 ]
 
-DEFAULT_BASE_URL = "https://app.slooh.com"
-DEFAULT_PRODUCT_ID = "adfb3d74-e551-11e9-a8f4-06b2ab7e8ae4"
 FORMATS = ("FITS", "PNG", "JPEG")
 
 _FROZEN = ConfigDict(frozen=True, extra="ignore", validate_default=True)
@@ -208,8 +169,6 @@ class FolderSettings(BaseModel):
     def _check_template(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None or (value == "" and info.field_name == "template"):
             return None  # an empty folder template means "use the organize_by preset"
-        from .organizer import validate_template
-
         if info.field_name == "filename_template":
             validate_template(value, kind="filename")
         else:
@@ -227,8 +186,6 @@ class FolderSettings(BaseModel):
     @field_validator("object_preference")
     @classmethod
     def _check_preference(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from .organizer import validate_object_preference
-
         return tuple(validate_object_preference(list(value)))
 
     @field_validator("format_names")
@@ -249,8 +206,6 @@ class FolderSettings(BaseModel):
     @property
     def folder_template(self) -> str:
         """The folder template in force: ``template`` or the ``organize_by`` preset."""
-        from .organizer import PRESET_TEMPLATES
-
         return self.template or PRESET_TEMPLATES[self.organize_by]
 
 
@@ -285,94 +240,9 @@ class Settings(BaseModel):
         return self.tracker.path or self.folders.base_path / ".slooh" / "tracker.sqlite3"
 
 
-# --------------------------------------------------------------------------- loading
-
-#: Environment variables with a short name; any key also works as SLOOH_<SECTION>__<KEY>.
-ENV_ALIASES: dict[str, tuple[str, str]] = {
-    "SLOOH_USERNAME": ("slooh", "username"),
-    "SLOOH_PASSWORD": ("slooh", "password"),
-    "SLOOH_BASE_URL": ("slooh", "base_url"),
-    "SLOOH_PRODUCT_ID": ("slooh", "product_id"),
-    "SLOOH_BASE_PATH": ("folders", "base_path"),
-    "SLOOH_TRACKER_PATH": ("tracker", "path"),
-}
 SECTIONS: dict[str, type[BaseModel]] = {
     "slooh": SloohSettings,
     "download": DownloadSettings,
     "folders": FolderSettings,
     "tracker": TrackerSettings,
 }
-
-
-@dataclass(frozen=True)
-class LoadedSettings:
-    """Validated settings plus where they came from and what looked wrong."""
-
-    settings: Settings
-    config_path: Path
-    config_exists: bool
-    sources: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-    def source_of(self, key: str) -> str:
-        """Where ``"section.key"`` came from: a file path, ``environment (VAR)``, ``default``..."""
-        return self.sources.get(key, SOURCE_DEFAULT)
-
-
-def schema() -> dict[str, list[str]]:
-    """Every section and its keys, in documentation order."""
-    return {name: list(model.model_fields) for name, model in SECTIONS.items()}
-
-
-def load_settings(
-    config_path: Path | None = None,
-    *,
-    env: Mapping[str, str] | None = None,
-    overrides: Mapping[str, Any] | None = None,
-    use_keyring: bool = True,
-) -> LoadedSettings:
-    """Merge defaults < config file < environment < ``overrides`` and validate once.
-
-    ``overrides`` maps dotted keys (``"download.threads"``) to values from the command line;
-    ``None`` values are ignored so unset options fall through to lower sources. The keyring
-    is asked for the password only when a username is set and no source gave a password.
-    """
-    env = os.environ if env is None else env
-    path = config_path or default_config_path(env)
-    raw = RawSettings(schema(), ENV_ALIASES)
-    warnings = raw.add_file(path, read_config_file(path))
-    if (config_path is not None or env.get("SLOOH_CONFIG")) and not path.exists():
-        warnings.append(f"config file {path} does not exist (using defaults and environment)")
-    warnings.extend(raw.add_env(env))
-    raw.add_overrides(overrides or {})
-    if use_keyring:
-        raw.add_keyring()
-    try:
-        settings = validate_settings(raw.values, sources=raw.sources)
-    except ConfigError:
-        for message in warnings:  # a typo is often the cause: say it next to the errors
-            logging.getLogger("slooh_async.config").warning("%s", message)
-        raise
-    if settings.slooh.password is not None:
-        from ._redact import register_secret
-
-        register_secret(settings.slooh.password.get_secret_value())
-    return LoadedSettings(settings, path, path.is_file(), raw.sources, warnings)
-
-
-def validate_settings(
-    raw: Mapping[str, Any], *, sources: Mapping[str, str] | None = None
-) -> Settings:
-    """Validate a raw mapping; every problem becomes one line naming key, value and rule.
-
-    With ``sources`` (dotted key -> source), each line also says where the bad value came from.
-    """
-    try:
-        return Settings.model_validate(raw)
-    except ValidationError as exc:
-        where = sources or {}
-        problems = [
-            describe_error(error, raw, where.get(".".join(str(p) for p in error["loc"][:2])))
-            for error in exc.errors()
-        ]
-        raise ConfigError("; ".join(problems), problems) from None

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
-from ._cli_common import fail, load, stderr_console, warn
+from ._common import config_file, fail, load, stderr_console, warn
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -64,8 +64,7 @@ def is_interactive() -> bool:
 
 def run_configure(*, no_keyring: bool) -> None:
     """The whole ``slooh configure`` dialogue."""
-    from ._cli_config import config_file
-    from ._config_sources import read_config_file
+    from ..config import read_config_file
 
     path = config_file()
     if not is_interactive():
@@ -91,7 +90,7 @@ def run_configure(*, no_keyring: bool) -> None:
 
 
 def _ask_all(console: Console, raw: dict[str, Any], *, use_keyring: bool) -> _Answers:
-    from .config import SECTIONS
+    from ..config import SECTIONS
 
     def current(section: str, key: str) -> Any:
         values = raw.get(section)
@@ -131,8 +130,8 @@ def _folder(value: Any) -> str:
 
 def _problem(section: str, key: str, value: Any) -> str | None:
     """The config-file message for this value, or ``None`` when it is valid."""
-    from ._exceptions import ConfigError
-    from .config import validate_settings
+    from .._exceptions import ConfigError
+    from ..config import validate_settings
 
     try:
         validate_settings({section: {key: value}})
@@ -174,7 +173,7 @@ def _ask_password(
     """A new password, the current one (Enter), or ``None`` when there is none at all."""
     from rich.prompt import Prompt
 
-    from ._config_sources import keyring_password
+    from ..config import keyring_password
 
     current = in_file if isinstance(in_file, str) and in_file else None
     if current is None and use_keyring:
@@ -188,7 +187,7 @@ def _ask_password(
 
 
 def _save(path: Path, raw: dict[str, Any], answers: _Answers, *, no_keyring: bool) -> None:
-    from ._config_sources import write_config_file
+    from ..config import write_config_file
 
     slooh = _section(raw, "slooh")
     slooh["username"] = answers.username
@@ -215,7 +214,7 @@ def _place_password(
     slooh: dict[str, Any], answers: _Answers, path: Path, *, no_keyring: bool
 ) -> str:
     """Put the password in the keyring or the file section; say where it went."""
-    from ._config_sources import store_keyring_password
+    from ..config import store_keyring_password
 
     password = answers.password
     if not password:
@@ -238,7 +237,7 @@ def _offer_login_test(console: Console) -> None:
     """Validate what is now in force, say what the environment overrides, offer a login test."""
     from rich.prompt import Confirm
 
-    from ._cli_config import print_login_report, run_login_check
+    from ._login import print_login_report, run_login_check
 
     loaded = load()
     for key in _ASKED:

@@ -22,15 +22,14 @@ from typing import Any
 import anyio
 import httpx
 
-from ._exceptions import DownloadError, StorageError
+from .._exceptions import DownloadError, StorageError
+from ..api import RateLimiter, RetryPolicy, is_retryable_status, parse_retry_after
+from ..organizer import part_path
 from ._filehost import FileHost
-from ._ratelimit import RateLimiter
-from ._retry import RetryPolicy, is_retryable_status, parse_retry_after
 
 __all__ = [
     "FetchResult",
     "Fetcher",
-    "part_path",
     "parse_content_range",
 ]
 
@@ -46,11 +45,6 @@ FLUSH_PIECES = 512
 _MAX_PROGRESS_ATTEMPTS = 100
 _DISK_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EFBIG}
 _CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-(\d+)|\*)/(\d+|\*)", re.I)
-
-
-def part_path(dest: Path) -> Path:
-    """Where a download in progress lives: ``<dest>.part``."""
-    return dest.with_name(dest.name + ".part")
 
 
 def parse_content_range(value: str | None) -> tuple[int | None, int | None, int | None]:

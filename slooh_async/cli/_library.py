@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ._cli_common import (
+from ._common import (
     STATE,
     DestOpt,
     JsonOpt,
@@ -26,8 +26,8 @@ from ._cli_common import (
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from .config import Settings
-    from .tracker import Tracker
+    from ..config import Settings
+    from ..tracker import Tracker
 
 
 def _settings(dest: Path | None, json_: bool) -> Settings:
@@ -38,7 +38,7 @@ def _settings(dest: Path | None, json_: bool) -> Settings:
 
 @contextmanager
 def _tracker(settings: Settings, *, lock: bool, must_exist: bool = True) -> Iterator[Tracker]:
-    from .tracker import Tracker
+    from ..tracker import Tracker
 
     if must_exist and not settings.tracker_path.exists():
         fail(
@@ -58,11 +58,12 @@ def stats(dest: DestOpt = None, json_: JsonOpt = False) -> None:
 
     Example: slooh stats --json
     """
-    from .organizer import FileOrganizer
-    from .tracker import Tracker, TrackerStats
+    from ..engine import scan_library
+    from ..organizer import FileOrganizer
+    from ..tracker import Tracker, TrackerStats
 
     settings = _settings(dest, json_)
-    folders = FileOrganizer(settings.folders).get_folder_stats()
+    folders = scan_library(FileOrganizer(settings.folders))
     if settings.tracker_path.exists():
         with Tracker.open(
             settings.tracker_path, base_path=settings.folders.base_path, lock=False
@@ -94,7 +95,7 @@ def _print_stats(data: dict[str, Any]) -> None:
     from rich.columns import Columns
     from rich.table import Table
 
-    from .progress import human_bytes
+    from ..engine import human_bytes
 
     console = stdout_console()
     totals = Table(title=f"Library {data['library']}", show_header=False, title_justify="left")
@@ -140,7 +141,7 @@ def _print_stats(data: dict[str, Any]) -> None:
 def _group_table(title: str, groups: dict[str, dict[str, int]]) -> Any:
     from rich.table import Table
 
-    from .progress import human_bytes
+    from ..engine import human_bytes
 
     table = Table(title=title, title_justify="left")
     table.add_column("Name")
@@ -162,8 +163,8 @@ def verify(
 
     Exit code 1 when problems are found. Example: slooh verify --fix && slooh download
     """
-    from .planning import VERIFY_MARK
-    from .tracker import verify_library
+    from ..engine import VERIFY_MARK
+    from ..tracker import verify_library
 
     settings = _settings(dest, json_)
     with _tracker(settings, lock=fix) as tracker:
@@ -241,15 +242,15 @@ def import_tracker(
 
     Example: slooh import-tracker download_tracker.json --legacy-root /mnt/d/Slooh --move
     """
-    from .organizer import FileOrganizer
-    from .planning import picture_from_record
-    from .tracker import ImageRow, import_legacy
+    from ..engine import Placement, picture_from_record
+    from ..organizer import FileOrganizer
+    from ..tracker import ImageRow, import_legacy
 
     settings = _settings(dest, json_)
-    organizer = FileOrganizer(settings.folders)
+    placement = Placement(FileOrganizer(settings.folders))
 
     def move_to(row: ImageRow) -> Path:
-        return organizer.get_destination_path(picture_from_record(row))
+        return placement.get_destination_path(picture_from_record(row))
 
     roots = [settings.folders.base_path, *(legacy_root or [])]
     with _tracker(settings, lock=True, must_exist=False) as tracker:
@@ -309,7 +310,7 @@ def export(
 
     Example: slooh export --format csv -o library.csv
     """
-    from .tracker import export_records
+    from ..tracker import export_records
 
     settings = _settings(dest, False)
     with _tracker(settings, lock=False) as tracker:
@@ -341,8 +342,8 @@ def reorganize(
     """
     import signal
 
-    from .organizer import FileOrganizer
-    from .reorganize import ReorganizeReport, apply_moves, plan_reorganize, recover_journal
+    from ..engine import ReorganizeReport, apply_moves, plan_reorganize, recover_journal
+    from ..organizer import FileOrganizer
 
     settings = _settings(dest, json_)
     with _tracker(settings, lock=True) as tracker:

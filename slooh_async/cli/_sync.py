@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ._cli_common import (
+from ._common import (
     STATE,
     DestOpt,
     JsonOpt,
@@ -26,9 +26,7 @@ from ._cli_common import (
 )
 
 if TYPE_CHECKING:
-    from .planning import DownloadRequest
-    from .progress import ProgressSink
-    from .summary import RunSummary
+    from ..engine import DownloadRequest, ProgressSink, RunSummary
 
 
 class FormatChoice(StrEnum):
@@ -112,7 +110,7 @@ def download(
 
     Example: slooh download --telescope "Chile Two" --since 2026-01-01
     """
-    from .planning import DownloadRequest
+    from ..engine import DownloadRequest
 
     if no_fits and fits_only:
         fail("--no-fits and --fits-only cannot be used together", 2)
@@ -152,7 +150,7 @@ def mission(
 
     Example: slooh mission 3996220
     """
-    from .planning import DownloadRequest
+    from ..engine import DownloadRequest
 
     request = DownloadRequest(
         mission_id=mission_id, dry_run=dry_run, fits="without" if no_fits else "with"
@@ -171,8 +169,8 @@ def retry(
 
     Example: slooh retry
     """
-    from .planning import DownloadRequest
-    from .tracker import Tracker
+    from ..engine import DownloadRequest
+    from ..tracker import Tracker
 
     loaded = load(_overrides(dest, threads, None), require_login=True)
     settings = loaded.settings
@@ -219,15 +217,15 @@ def _execute(
     quiet: bool,
     overrides: dict[str, Any],
     *,
-    summary_title: str | None = None,
+    config_path: Path | None = None,
 ) -> RunSummary:
     import anyio
 
-    from .runner import RunOptions, run_download
+    from ..engine import RunOptions, run_download
 
     STATE.json_output, STATE.quiet = json_, quiet
     setup_logging()
-    settings = load(overrides, require_login=True).settings
+    settings = load(overrides, require_login=True, config_path=config_path).settings
     if request.fits == "with" and not settings.download.fits:
         request = dataclasses.replace(request, fits="without")
     progress = _progress(settings.download.threads, json_ or quiet)
@@ -246,7 +244,7 @@ def _open_tracker(settings: Any, dry_run: bool) -> Any:
     import tempfile
     from contextlib import contextmanager
 
-    from .tracker import Tracker
+    from ..tracker import Tracker
 
     @contextmanager
     def opened() -> Any:
@@ -266,7 +264,7 @@ def _open_tracker(settings: Any, dry_run: bool) -> Any:
 
 
 def _progress(threads: int, silent: bool) -> ProgressSink:
-    from .progress import LogProgress, NullProgress, RichProgress
+    from ..engine import LogProgress, NullProgress, RichProgress
 
     if silent:
         return NullProgress()
@@ -284,7 +282,7 @@ def _finish(
     after: Callable[[], None] | None = None,
 ) -> None:
     """Print the summary; exit 130 interrupted, the error's code, 1 if files failed, else 0."""
-    from ._exceptions import SloohError
+    from .._exceptions import SloohError
 
     if json_:
         print_json({**summary.to_json(), **(extra or {})})
@@ -308,7 +306,7 @@ def _finish(
 def _print_summary(summary: RunSummary) -> None:
     from rich.table import Table
 
-    from .progress import human_bytes
+    from ..engine import human_bytes
 
     table = Table(
         title="Dry run: nothing was downloaded" if summary.dry_run else "Summary",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .planning import DownloadJob
+from ._planning import DownloadJob
 
 __all__ = ["RunSummary"]
 

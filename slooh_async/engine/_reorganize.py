@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .organizer import FileOrganizer, Move, exists_except, plan_moves
-from .planning import picture_from_record
-from .tracker import Tracker
-from .tracker._moves import MoveFailed, move_file
+from ..organizer import FileOrganizer, Move, exists_except, plan_moves
+from ..tracker import MoveFailed, Tracker, move_file
+from ._placement import Placement
+from ._planning import picture_from_record
 
 __all__ = ["ReorganizeReport", "apply_moves", "journal_path", "plan_reorganize", "recover_journal"]
 
@@ -56,6 +56,7 @@ def journal_path(tracker: Tracker) -> Path:
 
 def plan_reorganize(tracker: Tracker, organizer: FileOrganizer) -> tuple[list[Move], list[str]]:
     """The moves for every done file not where the templates want it; keys of missing files."""
+    placement = Placement(organizer)
     entries: list[tuple[str, Path, Path]] = []
     missing: list[str] = []
     for record in tracker.iter_records("done"):
@@ -64,7 +65,7 @@ def plan_reorganize(tracker: Tracker, organizer: FileOrganizer) -> tuple[list[Mo
         if not record.path.is_file():
             missing.append(record.key)
             continue
-        wanted = organizer.get_destination_path(picture_from_record(record))
+        wanted = placement.get_destination_path(picture_from_record(record))
         entries.append((record.key, record.path, wanted))
     moves = plan_moves(entries, exists=exists_except(path for _, path, _ in entries))
     return moves, missing

@@ -21,12 +21,12 @@ import anyio
 from anyio.abc import ObjectSendStream
 from pydantic import ValidationError
 
-from ._exceptions import ServiceError
-from .api import Picture, SloohClient
-from .planning import DownloadJob, DownloadRequest, PagePlan, Planner, picture_from_record
-from .progress import ProgressSink
-from .summary import RunSummary
-from .tracker import ImageRecord, ImageRow, Tracker
+from .._exceptions import ServiceError
+from ..api import Picture, SloohClient
+from ..tracker import ImageRecord, ImageRow, Tracker
+from ._planning import DownloadJob, DownloadRequest, PagePlan, Planner, picture_from_record
+from ._progress import ProgressSink
+from ._summary import RunSummary
 
 __all__ = ["Lister"]
 

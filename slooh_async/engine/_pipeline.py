@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 import anyio
 from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
-from ._exceptions import DownloadError, SloohError, StorageError
-from .api import Picture, SloohClient
-from .listing import Lister
-from .planning import DownloadJob, DownloadRequest, Planner
-from .progress import NullProgress, ProgressSink
-from .storage import Fetcher
-from .summary import RunSummary
-from .tracker import ImageRow, ImageStatus, Tracker
+from .._exceptions import DownloadError, SloohError, StorageError
+from ..api import Picture, SloohClient
+from ..tracker import ImageRow, ImageStatus, Tracker
+from ._listing import Lister
+from ._planning import DownloadJob, DownloadRequest, Planner
+from ._progress import NullProgress, ProgressSink
+from ._storage import Fetcher
+from ._summary import RunSummary
 
 __all__ = ["Pipeline", "RunSummary"]
 

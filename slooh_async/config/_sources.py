@@ -2,7 +2,7 @@
 
 Nothing here knows the pydantic models: :class:`RawSettings` is given the schema (section ->
 field names) and the environment aliases, merges the sources in order and remembers which one
-gave each key. :mod:`slooh_async.config` validates the result.
+gave each key. :mod:`._load` validates the result.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from ._config_errors import closest, show_value
-from ._exceptions import ConfigError
+from .._exceptions import ConfigError
+from ._errors import closest, show_value
 
 __all__ = [
     "KEYRING_SERVICE",

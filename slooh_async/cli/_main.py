@@ -14,9 +14,9 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from . import _cli_config, _cli_library, _cli_sync
-from ._cli_common import STATE, setup_logging
-from ._version import __version__
+from .._version import __version__
+from . import _config, _library, _login, _sync
+from ._common import STATE, setup_logging
 
 __all__ = ["app", "main"]
 
@@ -64,18 +64,18 @@ def _global(
     setup_logging()
 
 
-app.command("download")(_cli_sync.download)
-app.command("mission")(_cli_sync.mission)
-app.command("retry")(_cli_sync.retry)
-app.command("test")(_cli_config.test)
-app.command("configure")(_cli_config.configure)
-app.add_typer(_cli_config.config_app, name="config")
-app.command("stats")(_cli_library.stats)
-app.command("verify")(_cli_library.verify)
-app.command("import-tracker")(_cli_library.import_tracker)
-app.command("export")(_cli_library.export)
-app.command("reorganize")(_cli_library.reorganize)
-app.command("demo")(_cli_sync.demo)
+app.command("download")(_sync.download)
+app.command("mission")(_sync.mission)
+app.command("retry")(_sync.retry)
+app.command("test")(_login.test)
+app.command("configure")(_config.configure)
+app.add_typer(_config.config_app, name="config")
+app.command("stats")(_library.stats)
+app.command("verify")(_library.verify)
+app.command("import-tracker")(_library.import_tracker)
+app.command("export")(_library.export)
+app.command("reorganize")(_library.reorganize)
+app.command("demo")(_sync.demo)
 
 
 def main() -> None:

@@ -12,13 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._cli_common import STATE
-
 if TYPE_CHECKING:
     from rich.tree import Tree
 
-    from .planning import DownloadRequest
-    from .summary import RunSummary
+    from ..engine import DownloadRequest, RunSummary
 
 __all__ = ["render_tree", "run_demo"]
 
@@ -29,14 +26,13 @@ def run_demo(
     dest: Path, *, pictures: int, seed: int, json_: bool, quiet: bool, execute: Execute
 ) -> RunSummary:
     """Serve a fake catalog, download it into ``dest`` and show the folder tree made."""
-    from .fake_server import FakeConfig, FakeSlooh
-    from .planning import DownloadRequest
+    from ..engine import DownloadRequest
+    from ..fake_server import FakeConfig, FakeSlooh
 
     dest = dest.expanduser().absolute()
     fake = FakeConfig(pictures=pictures, seed=seed, file_size=48 * 1024)
     with FakeSlooh(fake).running() as server:
         config = _write_config(dest, server.base_url, fake.username, fake.password)
-        STATE.config_path = config
         overrides: dict[str, Any] = {
             "slooh.base_url": server.base_url,
             "slooh.username": fake.username,
@@ -44,7 +40,7 @@ def run_demo(
             "folders.base_path": str(dest),
         }
         request: DownloadRequest = DownloadRequest()
-        return execute(request, "demo", json_, quiet, overrides)
+        return execute(request, "demo", json_, quiet, overrides, config_path=config)
 
 
 def _write_config(dest: Path, base_url: str, username: str, password: str) -> Path:
@@ -67,7 +63,7 @@ def render_tree(root: Path, *, files_per_folder: int = 3, max_folders: int = 40)
     from rich.markup import escape
     from rich.tree import Tree
 
-    from .progress import human_bytes
+    from ..engine import human_bytes
 
     tree = Tree(f"[bold]{escape(str(root))}[/]")
     nodes: dict[Path, Tree] = {root: tree}

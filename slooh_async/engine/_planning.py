@@ -13,11 +13,19 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from .api import Picture
-from .config import DownloadSettings
-from .organizer import FileOrganizer, PathError, catalog_of, object_name, path_identity, unique_path
-from .storage import part_path
-from .tracker import ImageRecord, ImageRow, ImageStatus, Tracker
+from ..api import Picture
+from ..config import DownloadSettings
+from ..organizer import (
+    FileOrganizer,
+    PathError,
+    catalog_of,
+    object_name,
+    part_path,
+    path_identity,
+    unique_path,
+)
+from ..tracker import ImageRecord, ImageRow, ImageStatus, Tracker
+from ._placement import Placement
 
 
 def picture_from_record(record: ImageRecord | ImageRow) -> Picture:
@@ -137,12 +145,12 @@ def _object_matches(query: str, picture: Picture) -> bool:
     """The same designation however written (``m 42``, ``Messier 42``, ``NGC 1976``: M1 is not
     M13), else a title substring (``Orion``) or the object's folder name."""
     if catalog_of(query) is not None:
-        return object_name(query).casefold() == picture.object_name.casefold()
+        return object_name(query).casefold() == object_name(picture.title).casefold()
     wanted = query.casefold().strip()
     if wanted in picture.title.casefold():
         return True
     squeezed = wanted.replace(" ", "")
-    return bool(squeezed) and squeezed == picture.object_name.casefold().replace(" ", "")
+    return bool(squeezed) and squeezed == object_name(picture.title).casefold().replace(" ", "")
 
 
 @dataclass(frozen=True)
@@ -188,6 +196,9 @@ class Planner:
     claimed: dict[str, str] = field(default_factory=dict)
     planned_keys: set[str] = field(default_factory=set)
     _owners: dict[Path, str | None] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._placement = Placement(self.organizer)
 
     def plan(self, pictures: Sequence[Picture]) -> PagePlan:
         """Plan one page: skip what is tracked or on disk, place the rest, mark it pending."""
@@ -260,7 +271,7 @@ class Planner:
         wanted: dict[str, Path] = {}
         for picture, _ in todo:
             try:
-                wanted[picture.key] = self.organizer.get_destination_path(picture)
+                wanted[picture.key] = self._placement.get_destination_path(picture)
             except (PathError, OSError, RuntimeError) as exc:
                 plan.failures.append((picture, str(exc)))
         known = [record.path for _, record in todo if record and record.path]

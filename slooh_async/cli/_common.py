@@ -19,7 +19,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .config import LoadedSettings
+    from ..config import LoadedSettings
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -73,7 +73,7 @@ def fail(message: str, code: int) -> NoReturn:
     """One red line on stderr and the exit code; a traceback only with ``--debug``."""
     from rich.markup import escape
 
-    from ._redact import redact
+    from .._redact import redact
 
     stderr_console().print(f"[bold red]error:[/] {escape(redact(message))}", soft_wrap=True)
     raise typer.Exit(code)
@@ -92,7 +92,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        from ._exceptions import ConfigError, SloohError
+        from .._exceptions import ConfigError, SloohError
 
         try:
             return func(*args, **kwargs)
@@ -122,24 +122,44 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def config_file() -> Path:
+    """The config file in use: ``--config``, ``$SLOOH_CONFIG`` or the user config folder."""
+    from ..config import default_config_path
+
+    return STATE.config_path or default_config_path()
+
+
 def load(
-    overrides: Mapping[str, Any] | None = None, *, require_login: bool = False
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    require_login: bool = False,
+    config_path: Path | None = None,
 ) -> LoadedSettings:
-    """Settings from every source; warnings for unknown keys go to stderr."""
-    from .config import load_settings
+    """Settings from every source; warnings for unknown keys go to stderr.
+
+    ``config_path`` replaces the ``--config`` file (``slooh demo`` brings its own).
+    """
+    from ..config import load_settings
 
     merged = {**STATE.overrides, **(overrides or {})}
-    loaded = load_settings(STATE.config_path, overrides=merged)
+    loaded = load_settings(config_path or STATE.config_path, overrides=merged)
     for message in loaded.warnings:
         warn(message)
     if require_login and not (loaded.settings.slooh.username and loaded.settings.slooh.password):
-        from ._exceptions import ConfigError
+        from .._exceptions import ConfigError
 
         raise ConfigError(
             "no Slooh credentials: run `slooh configure`, or set SLOOH_USERNAME and "
             f"SLOOH_PASSWORD, or add slooh.username/slooh.password to {loaded.config_path}"
         )
     return loaded
+
+
+def json_mode(json_: bool) -> None:
+    """``--json``: stdout carries one JSON document; logging keeps to errors."""
+    if json_:
+        STATE.json_output = True
+        setup_logging()
 
 
 def print_json(data: Any) -> None:

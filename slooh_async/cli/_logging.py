@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from ._redact import RedactingFilter
+from .._redact import RedactingFilter
 
 __all__ = ["LOGGER_NAME", "configure_logging", "log_file_path", "reset_logging"]
 

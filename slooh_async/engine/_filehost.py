@@ -29,7 +29,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from ._tls import shared_ssl_context
+from ..api import shared_ssl_context
 
 __all__ = ["CoreTransport", "FileHost", "REDIRECT_STATUSES"]
 

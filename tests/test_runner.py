@@ -132,7 +132,7 @@ async def test_result_writer_batches_in_its_own_task_and_reports_a_failing_track
     import anyio
 
     from slooh_async._exceptions import StorageError
-    from slooh_async.engine import _FLUSH_ROWS, _ResultWriter
+    from slooh_async.engine._pipeline import _FLUSH_ROWS, _ResultWriter
 
     class Recording:
         def __init__(self, fail: bool) -> None:

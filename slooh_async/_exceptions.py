@@ -12,9 +12,11 @@ SloohError (exit 1)
 │   ├── SessionExpiredError (4)       a re-login did not bring the session back
 │   └── AccountError (4)              account expired / membership / forbidden
 ├── DownloadError (1)             one file could not be fetched (recorded, the run goes on)
-├── StorageError (5)              the local disk refused: full, read-only, permission denied
-└── Interrupted (130)             Ctrl-C or SIGTERM
+└── StorageError (5)              the local disk refused: full, read-only, permission denied
 ```
+
+An interrupted run (Ctrl-C, SIGTERM) is not an error: it ends with its summary, saved
+state and exit code 130.
 
 Lower-level errors are converted at the boundary with ``raise X(...) from exc``.
 Messages never contain secrets: the client redacts before raising.
@@ -27,7 +29,6 @@ __all__ = [
     "AuthenticationError",
     "ConfigError",
     "DownloadError",
-    "Interrupted",
     "LibraryLockedError",
     "ServiceError",
     "ServiceUnavailableError",
@@ -99,18 +100,13 @@ class DownloadError(SloohError):
 
     exit_code = 1
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    def __init__(self, message: str, *, attempts: int = 1) -> None:
         super().__init__(message)
-        self.retryable = retryable
+        #: how many tries were made before giving up (recorded in the tracker)
+        self.attempts = attempts
 
 
 class StorageError(SloohError):
     """The local filesystem refused a write: disk full, read-only or permission denied."""
 
     exit_code = 5
-
-
-class Interrupted(SloohError):
-    """The run was stopped by Ctrl-C or SIGTERM."""
-
-    exit_code = 130

@@ -17,8 +17,11 @@ from slooh_async.engine import (
     VERIFY_MARK,
     DownloadJob,
     DownloadRequest,
+    NullSink,
+    PagePlan,
     Placement,
     Planner,
+    Producer,
     Skip,
     picture_from_record,
 )
@@ -56,6 +59,20 @@ def picture(
 
 
 @dataclass
+class Recording:
+    """A planner whose ``plan`` also writes the plan's rows, as during a run."""
+
+    planner: Planner
+    producer: Producer
+
+    def plan(self, pictures: list[Picture]) -> PagePlan:
+        return self.producer.plan_and_record(pictures)[0]
+
+    def final_path(self, job: DownloadJob) -> Path:
+        return self.planner.final_path(job)
+
+
+@dataclass
 class Library:
     """A library folder, its tracker and its organizer."""
 
@@ -63,15 +80,17 @@ class Library:
     tracker: Tracker
     organizer: FileOrganizer
 
-    def planner(self, request: DownloadRequest | None = None, **download: Any) -> Planner:
-        """A fresh planner (one run) with these download settings."""
-        return Planner(
+    def planner(self, request: DownloadRequest | None = None, **download: Any) -> Recording:
+        """A fresh planner (one run) with these download settings; its plans are recorded
+        in the tracker as a run's producer records them."""
+        planner = Planner(
             self.tracker,
             self.organizer,
             DownloadSettings(**download),
             request or DownloadRequest(),
             session_id=None,
         )
+        return Recording(planner, Producer(planner, self.tracker, NullSink(), None))
 
     def dest(self, item: Picture) -> Path:
         return Placement(self.organizer).get_destination_path(item)

@@ -8,7 +8,8 @@ import logging
 import pytest
 from rich.console import Console
 
-from slooh_async.engine import LogProgress, NullProgress, RichProgress, human_bytes
+from slooh_async.cli._common import human_bytes
+from slooh_async.cli._display import LogProgress, NullProgress, RichProgress
 
 HOSTILE = "[red]x[/red].png"
 UNBALANCED = "m42[/b]_l.fit"

@@ -28,7 +28,7 @@ from ._models import (
     PicturesPage,
     as_int,
 )
-from ._pagination import STALE_SESSION_SECONDS, PageCursor
+from ._pagination import STALE_SESSION_SECONDS, PageCursor, PageInfo
 from ._ratelimit import RateLimiter
 from ._retry import (
     RETRYABLE_STATUS,
@@ -56,6 +56,7 @@ __all__ = [
     "MissionsPage",
     "PageCallback",
     "PageCursor",
+    "PageInfo",
     "Picture",
     "PicturesPage",
     "RateLimiter",

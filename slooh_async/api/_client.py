@@ -37,7 +37,7 @@ from ._models import (
     Picture,
     PicturesPage,
 )
-from ._pagination import PageCursor
+from ._pagination import PageCursor, PageInfo
 from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy, is_retryable_status, parse_retry_after
 from ._tls import shared_ssl_context
@@ -52,8 +52,8 @@ PageT = TypeVar("PageT", PicturesPage, MissionsPage)
 
 log = logging.getLogger("slooh_async.api")
 
-#: (what is being listed, page number, pages expected or None)
-PageCallback = Callable[[str, int, int | None], None]
+#: told about each page of a scan as it comes back
+PageCallback = Callable[[PageInfo], None]
 
 _ACCOUNT_CODES = {
     402: "the service asks for credentials again",
@@ -323,7 +323,7 @@ class SloohClient:
             )
             cursor.advance(len(page.pictures), page.total_count)
             if on_page:
-                on_page("pictures", cursor.pages, cursor.pages_expected)
+                on_page(cursor.info("pictures", len(page.pictures)))
             fresh = [
                 picture.model_copy(
                     update={
@@ -361,7 +361,7 @@ class SloohClient:
             )
             cursor.advance(len(page.missions), page.total_count)
             if on_page:
-                on_page("missions", cursor.pages, cursor.pages_expected)
+                on_page(cursor.info("missions", len(page.missions)))
             for mission in page.missions:
                 if cursor.first_seen(str(mission.mission_id or mission.title)):
                     yield mission

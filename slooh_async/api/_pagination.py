@@ -6,10 +6,22 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-__all__ = ["STALE_SESSION_SECONDS", "PageCursor"]
+__all__ = ["STALE_SESSION_SECONDS", "PageCursor", "PageInfo"]
 
 #: a first page that comes back empty from a session older than this is double-checked
 STALE_SESSION_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """One page of a scan as it came back: what was listed, how far along, what the service
+    said of the total (``None`` when it did not say)."""
+
+    what: str
+    page: int
+    pages: int | None
+    items: int
+    total: int | None
 
 
 @dataclass
@@ -51,6 +63,10 @@ class PageCursor:
         self.first += count
         if self.total is not None and self.first > self.total:
             self.done = True
+
+    def info(self, what: str, items: int) -> PageInfo:
+        """The page just received, for a progress callback."""
+        return PageInfo(what, self.pages, self.pages_expected, items, self.total)
 
     def first_seen(self, key: str) -> bool:
         """True the first time ``key`` shows up in this scan (items shift between pages)."""

@@ -55,6 +55,15 @@ DestOpt = Annotated[
 ]
 
 
+def human_bytes(size: float) -> str:
+    """``1.5 MB`` style sizes (decimal units, like file managers)."""
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(size) < 1000 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} TB"  # pragma: no cover
+
+
 def stderr_console() -> Console:
     """The console for progress, messages and errors (stdout stays clean for data)."""
     from rich.console import Console

@@ -63,7 +63,7 @@ def render_tree(root: Path, *, files_per_folder: int = 3, max_folders: int = 40)
     from rich.markup import escape
     from rich.tree import Tree
 
-    from ..engine import human_bytes
+    from ._common import human_bytes
 
     tree = Tree(f"[bold]{escape(str(root))}[/]")
     nodes: dict[Path, Tree] = {root: tree}

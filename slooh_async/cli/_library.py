@@ -95,7 +95,7 @@ def _print_stats(data: dict[str, Any]) -> None:
     from rich.columns import Columns
     from rich.table import Table
 
-    from ..engine import human_bytes
+    from ._common import human_bytes
 
     console = stdout_console()
     totals = Table(title=f"Library {data['library']}", show_header=False, title_justify="left")
@@ -141,7 +141,7 @@ def _print_stats(data: dict[str, Any]) -> None:
 def _group_table(title: str, groups: dict[str, dict[str, int]]) -> Any:
     from rich.table import Table
 
-    from ..engine import human_bytes
+    from ._common import human_bytes
 
     table = Table(title=title, title_justify="left")
     table.add_column("Name")

@@ -26,7 +26,8 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
-    from ..engine import DownloadRequest, ProgressSink, RunSummary
+    from ..engine import DownloadRequest, RunSummary
+    from ._display import NullProgress
 
 
 class FormatChoice(StrEnum):
@@ -228,12 +229,16 @@ def _execute(
     settings = load(overrides, require_login=True, config_path=config_path).settings
     if request.fits == "with" and not settings.download.fits:
         request = dataclasses.replace(request, fits="without")
-    progress = _progress(settings.download.threads, json_ or quiet)
+    display = _display(settings.download.threads, json_ or quiet)
     options = RunOptions(command=command, handle_signals=True)
     with _open_tracker(settings, request.dry_run) as tracker:
-        summary = anyio.run(
-            lambda: run_download(settings, tracker, request, progress=progress, options=options)
-        )
+        display.start()
+        try:
+            summary = anyio.run(
+                lambda: run_download(settings, tracker, request, events=display, options=options)
+            )
+        finally:
+            display.stop()
     if request.dry_run and not json_:
         _print_plan(summary, settings.folders.base_path)
     return summary
@@ -263,8 +268,8 @@ def _open_tracker(settings: Any, dry_run: bool) -> Any:
     return opened()
 
 
-def _progress(threads: int, silent: bool) -> ProgressSink:
-    from ..engine import LogProgress, NullProgress, RichProgress
+def _display(threads: int, silent: bool) -> NullProgress:
+    from ._display import LogProgress, NullProgress, RichProgress
 
     if silent:
         return NullProgress()
@@ -306,7 +311,7 @@ def _finish(
 def _print_summary(summary: RunSummary) -> None:
     from rich.table import Table
 
-    from ..engine import human_bytes
+    from ._common import human_bytes
 
     table = Table(
         title="Dry run: nothing was downloaded" if summary.dry_run else "Summary",
@@ -341,21 +346,13 @@ def _print_plan(summary: RunSummary, base: Path) -> None:
     table.add_column("File")
     table.add_column("Destination (relative)")
     table.add_column("Note")
-    for job in summary.planned[:500]:
+    for planned in summary.planned[:500]:
+        dest = planned.path or base
         try:
-            where = str(job.dest.relative_to(base))
+            where = str(dest.relative_to(base))
         except ValueError:
-            where = str(job.dest)
-        note = (
-            "replace"
-            if job.overwrite
-            else (
-                "resume"
-                if job.resume and job.dest.with_name(job.dest.name + ".part").exists()
-                else ""
-            )
-        )
-        table.add_row(job.picture.filename, where, note)
+            where = str(dest)
+        table.add_row(planned.file, where, planned.note or "")
     if len(summary.planned) > 500:
         table.caption = f"... and {len(summary.planned) - 500} more"
     stdout_console().print(table)

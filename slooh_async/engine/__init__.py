@@ -6,8 +6,24 @@ progress events are what a run reports; reorganize moves files after a template 
 
 from __future__ import annotations
 
+from ._events import (
+    Event,
+    EventSink,
+    Fanout,
+    FileDone,
+    FileFailed,
+    FilePlanned,
+    FileProgress,
+    FileStarted,
+    ListingEnded,
+    ListingPage,
+    Notice,
+    NullSink,
+    Retrying,
+    Waiting,
+)
 from ._library import FolderStats, scan_library
-from ._listing import Lister
+from ._listing import Known, Lister, ListingSink, Outcome
 from ._pipeline import Pipeline
 from ._placement import Placement
 from ._planning import (
@@ -19,7 +35,7 @@ from ._planning import (
     Skip,
     picture_from_record,
 )
-from ._progress import LogProgress, NullProgress, ProgressSink, RichProgress, human_bytes
+from ._producer import Producer
 from ._reorganize import (
     ReorganizeReport,
     apply_moves,
@@ -32,6 +48,24 @@ from ._storage import Fetcher, FetchResult, parse_content_range
 from ._summary import RunSummary
 
 __all__ = [
+    "Event",
+    "EventSink",
+    "Fanout",
+    "FileDone",
+    "FileFailed",
+    "FilePlanned",
+    "FileProgress",
+    "FileStarted",
+    "ListingEnded",
+    "ListingPage",
+    "Notice",
+    "NullSink",
+    "Retrying",
+    "Waiting",
+    "Known",
+    "ListingSink",
+    "Outcome",
+    "Producer",
     "VERIFY_MARK",
     "DownloadJob",
     "DownloadRequest",
@@ -39,22 +73,17 @@ __all__ = [
     "Fetcher",
     "FolderStats",
     "Lister",
-    "LogProgress",
-    "NullProgress",
     "PagePlan",
     "Pipeline",
     "Placement",
     "Planner",
-    "ProgressSink",
     "ReorganizeReport",
-    "RichProgress",
     "RunOptions",
     "RunSummary",
     "Skip",
     "apply_moves",
     "client_from_settings",
     "download_client",
-    "human_bytes",
     "journal_path",
     "parse_content_range",
     "picture_from_record",

@@ -1,9 +1,13 @@
-"""The producer side of a run: list pictures and FITS frames, plan them, queue the jobs.
+"""The lister: what a run covers, page by page, handed to the pipeline as it is found.
+
+The lister only lists. It asks the service for pages of pictures and each mission's FITS
+frames, and hands every batch to a :class:`ListingSink` (the pipeline's producer), which plans,
+records and reports it and answers with the outcome the lister needs to decide how far to go.
 
 Incremental sync rests on the photoRoll being newest first: once a whole page is already in
 the library (pictures done, their missions' FITS listed) and no earlier failure is waiting to
 be seen again, the rest is in the library too, and listing stops. That shortcut is only
-taken when the tracker says the last complete sync left no gaps (``needs_full_scan``).
+taken when the tracker says the last complete sync left no gaps (``incremental``).
 
 A dead session answers ``getMissionFITS`` with an empty list, like a mission without FITS.
 An empty answer is therefore only believed once a later answer of the same login had
@@ -13,34 +17,67 @@ content (sessions never come back to life), or after a final one-picture check.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import anyio
-from anyio.abc import ObjectSendStream
 from pydantic import ValidationError
 
 from .._exceptions import ServiceError
-from ..api import Picture, SloohClient
-from ..tracker import ImageRecord, ImageRow, Tracker
-from ._planning import DownloadJob, DownloadRequest, PagePlan, Planner, picture_from_record
-from ._progress import ProgressSink
-from ._summary import RunSummary
+from ..api import PageInfo, Picture, SloohClient
+from ..tracker import ImageRecord
+from ._planning import DownloadRequest, picture_from_record
 
-__all__ = ["Lister"]
+__all__ = ["GONE", "Known", "Lister", "ListingSink", "Outcome"]
 
 log = logging.getLogger("slooh_async.listing")
 
-#: the lister's output: each planned page's jobs, in order
-_Pages = ObjectSendStream[list[DownloadJob]]
-
-
-_CHECKED_BATCH = 25
 #: last_error prefix of failed pictures a complete listing did not show any more
 GONE = "gone:"
 #: a mission this recent may still get its FITS files: an empty list is not final yet
 _FITS_SETTLE = timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the pipeline made of a batch: was all of it in the library, how many files were
+    queued, and should listing stop (the ``--limit`` is reached, or the run is stopping)."""
+
+    all_done: bool
+    queued: int
+    stop: bool = False
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the library knew when the run started: files still to fetch, and the missions
+    whose FITS listing was handled before (so a no-op sync does not ask for them again)."""
+
+    outstanding: Sequence[ImageRecord] = ()
+    checked_missions: frozenset[int] = frozenset()
+
+
+class ListingSink(Protocol):
+    """Where the lister hands what it finds."""
+
+    async def found(self, pictures: list[Picture]) -> Outcome:
+        """A page of pictures, or a mission's FITS frames: plan, record and report them."""
+        ...
+
+    async def mission_listed(self, mission_id: int, count: int) -> None:
+        """A mission's FITS listing is complete with ``count`` frames (remember it)."""
+        ...
+
+    async def gone(self, keys: Sequence[str]) -> None:
+        """Failed pictures a complete listing no longer shows: Slooh removed them."""
+        ...
+
+    def page(self, info: PageInfo) -> None:
+        """A page of a scan came back (for the display)."""
+        ...
 
 
 class _MissionIndex:
@@ -51,8 +88,8 @@ class _MissionIndex:
     list, or no flag) are asked directly.
     """
 
-    def __init__(self, client: SloohClient, batch_size: int) -> None:
-        self._pages = client.iter_missions(batch_size)
+    def __init__(self, client: SloohClient, batch_size: int, sink: ListingSink) -> None:
+        self._pages = client.iter_missions(batch_size, on_page=sink.page)
         self._known: dict[int, bool | None] = {}
         self._exhausted = False
 
@@ -88,35 +125,33 @@ class _Unconfirmed:
 
 @dataclass
 class Lister:
-    """Lists what a run covers and sends planned jobs to the workers."""
+    """Lists what a run covers and hands it, batch by batch, to a :class:`ListingSink`."""
 
     client: SloohClient
-    tracker: Tracker
-    planner: Planner
     request: DownloadRequest
-    summary: RunSummary
-    progress: ProgressSink
+    sink: ListingSink
+    known: Known = field(default_factory=Known)
     batch_size: int = 50
     incremental: bool = True
     _missions_done: set[int] = field(default_factory=set)
     _index: _MissionIndex | None = None
     _unconfirmed: list[_Unconfirmed] = field(default_factory=list)
-    _checked: list[tuple[int, int]] = field(default_factory=list)
+    _stopped: bool = False
 
-    async def run(self, send: _Pages) -> None:
-        """List everything the request covers, sending each planned page's jobs to ``send``;
-        True in ``summary.complete_scan`` if all was listed."""
-        self._index = _MissionIndex(self.client, self.batch_size)
+    async def run(self) -> bool:
+        """List everything the request covers; True when the listing ran to its natural end
+        (every page a filter-free sync needs was seen)."""
+        self._index = _MissionIndex(self.client, self.batch_size, self.sink)
         try:
-            await self._list(send)
-            await self._settle_unconfirmed(send)
+            complete = await self._list()
+            await self._settle_unconfirmed()
+            return complete
         finally:
             with anyio.CancelScope(shield=True):
                 await self._index.aclose()
-                await self._flush_checked()
 
-    async def _list(self, send: _Pages) -> None:
-        outstanding = await anyio.to_thread.run_sync(self.tracker.outstanding)
+    async def _list(self) -> bool:
+        outstanding = self.known.outstanding
         retrying = self.request.only_keys is not None
         if retrying:
             outstanding = [r for r in outstanding if r.key in (self.request.only_keys or ())]
@@ -126,37 +161,24 @@ class Lister:
             if r.kind != "fits" and (retrying or not (r.last_error or "").startswith(GONE))
         }
         fits_records = {r.mission_id: r for r in outstanding if r.kind == "fits" and r.mission_id}
+        complete = False
         if retrying:  # FITS frames are found through their missions, no scan needed
-            await self._fits_of_records(fits_records, send)
+            await self._fits_of_records(fits_records)
         if not retrying or waiting:
-            self.summary.complete_scan = await self._scan(send, waiting, fits_records)
-            if self.summary.complete_scan and waiting and not self.request.filtered:
-                await self._mark_gone(waiting)
+            complete = await self._scan(waiting, fits_records)
+            if complete and waiting and not self.request.filtered:
+                log.info("%d failed picture(s) are no longer listed by Slooh", len(waiting))
+                await self.sink.gone(sorted(waiting))
         if not retrying and not self.request.mission_id:
-            await self._fits_of_records(fits_records, send)
+            await self._fits_of_records(fits_records)
+        return complete
 
-    async def _mark_gone(self, keys: set[str]) -> None:
-        """Pictures waiting for a retry that a whole listing no longer shows: Slooh removed
-        them. They stay failed, but no longer make every sync list the whole photo roll."""
-        rows = [
-            ImageRow(key=key, status="failed", error=f"{GONE} not listed by Slooh any more")
-            for key in sorted(keys)
-        ]
-        log.info("%d failed picture(s) are no longer listed by Slooh", len(rows))
-        if not self.request.dry_run:
-            await anyio.to_thread.run_sync(self.tracker.record_batch, rows)
-
-    async def _fits_of_records(self, records: dict[int, ImageRecord], send: _Pages) -> None:
+    async def _fits_of_records(self, records: dict[int, ImageRecord]) -> None:
         for mission_id, record in records.items():
-            if mission_id not in self._missions_done:
-                await self._mission_fits(mission_id, picture_from_record(record), send)
+            if mission_id not in self._missions_done and not self._stopped:
+                await self._mission_fits(mission_id, picture_from_record(record))
 
-    async def _scan(
-        self,
-        send: _Pages,
-        waiting: set[str],
-        fits_records: dict[int, ImageRecord],
-    ) -> bool:
+    async def _scan(self, waiting: set[str], fits_records: dict[int, ImageRecord]) -> bool:
         """List pictures page by page; True when the listing ran to its natural end."""
         incremental = self.incremental and not self.request.filtered
         retrying = self.request.only_keys is not None
@@ -164,29 +186,31 @@ class Lister:
             self.batch_size,
             self.request.mission_id or 0,
             self.request.start,
-            on_page=self.progress.listing,
+            on_page=self.sink.page,
         )
         async with aclosing(pages):
             async for page in pages:
-                plan = await self._plan(page, send)
-                if self._limit_reached():
+                outcome = await self._found(page)
+                if self._stopped:
                     return False
-                checked = retrying or await self._missions_of(page, send, fits_records)
+                checked = retrying or await self._missions_of(page, fits_records)
                 waiting.difference_update(p.key for p in page)
                 if retrying and not waiting:
                     return False
                 if self.request.since and all(self.request.older_than_since(p) for p in page):
                     return False
-                if incremental and plan.all_done and checked and not waiting:
+                if incremental and outcome.all_done and checked and not waiting:
                     log.info("a whole page was downloaded before: the rest is in the library")
                     return True
         return True
 
+    async def _found(self, pictures: list[Picture]) -> Outcome:
+        outcome = await self.sink.found(pictures)
+        self._stopped = self._stopped or outcome.stop
+        return outcome
+
     async def _missions_of(
-        self,
-        page: list[Picture],
-        send: _Pages,
-        fits_records: dict[int, ImageRecord],
+        self, page: list[Picture], fits_records: dict[int, ImageRecord]
     ) -> bool:
         """List FITS of the page's missions not handled before; True if none was new."""
         if self.request.fits == "without":
@@ -194,33 +218,27 @@ class Lister:
         parents: dict[int, Picture] = {}
         for picture in page:
             mission = picture.mission_id
-            if not mission or mission in self._missions_done:
-                continue
-            if self.request.wants_fits_of(picture):
+            if mission and mission not in self._missions_done and self.request.wants_fits_of(
+                picture
+            ):
                 parents.setdefault(mission, picture)
-        if not parents:
-            return True
-        checked = await anyio.to_thread.run_sync(self.tracker.fits_checked, list(parents))
         relist = bool(self.request.mission_id) or self.request.redownload_all
-        queued = self.summary.queued
+        queued = 0
         for mission_id, parent in parents.items():
             self._missions_done.add(mission_id)
-            if mission_id in checked and mission_id not in fits_records and not relist:
+            checked = mission_id in self.known.checked_missions
+            if (checked and mission_id not in fits_records and not relist) or self._stopped:
                 continue
             if self._index and await self._index.fits_available(mission_id) is False:
                 await self._fits_listed(mission_id, 0, parent)
                 continue
-            await self._mission_fits(mission_id, parent, send)
-        return self.summary.queued == queued
+            queued += await self._mission_fits(mission_id, parent)
+        return queued == 0
 
     async def _mission_fits(
-        self,
-        mission_id: int,
-        parent: Picture,
-        send: _Pages,
-        *,
-        verify_empty: bool = False,
-    ) -> None:
+        self, mission_id: int, parent: Picture, *, verify_empty: bool = False
+    ) -> int:
+        """List one mission's FITS frames; how many were queued."""
         self._missions_done.add(mission_id)
         frames = [
             frame
@@ -228,9 +246,10 @@ class Lister:
                 mission_id, parent, verify_empty=verify_empty
             )
         ]
+        queued = 0
         if frames or verify_empty:
             if frames:
-                await self._plan(frames, send)
+                queued = (await self._found(frames)).queued
             await self._fits_listed(mission_id, len(frames), parent)
         else:
             _, sequence = self.client.liveness()
@@ -238,6 +257,7 @@ class Lister:
                 _Unconfirmed(mission_id, parent, self.client.session_generation, sequence)
             )
         await self._confirm_empty()
+        return queued
 
     async def _confirm_empty(self) -> None:
         """Empty FITS answers followed by content from the same login were genuine."""
@@ -247,9 +267,9 @@ class Lister:
                 self._unconfirmed.remove(item)
                 await self._fits_listed(item.mission_id, 0, item.parent)
 
-    async def _settle_unconfirmed(self, send: _Pages) -> None:
+    async def _settle_unconfirmed(self) -> None:
         """Check the session once for the empty answers left; list again what was doubtful."""
-        if not self._unconfirmed:
+        if not self._unconfirmed or self._stopped:
             return
         generation = self.client.session_generation
         alive = await self.client.confirm_session()
@@ -258,61 +278,16 @@ class Lister:
             if alive and item.generation == generation:
                 await self._fits_listed(item.mission_id, 0, item.parent)
             else:
-                await self._mission_fits(item.mission_id, item.parent, send, verify_empty=True)
+                await self._mission_fits(item.mission_id, item.parent, verify_empty=True)
 
     async def _fits_listed(self, mission_id: int, count: int, parent: Picture) -> None:
-        """Remember (in batches) that a mission's FITS were listed and planned.
+        """Tell the sink a mission's FITS were listed and planned.
 
         A recent mission without FITS is asked again next time: they may still come.
         """
-        if self.request.dry_run or self._limit_reached():
+        if self._stopped:
             return
         when = parent.observed_at
         if count == 0 and when is not None and datetime.now(UTC) - when < _FITS_SETTLE:
             return
-        self._checked.append((mission_id, count))
-        if len(self._checked) >= _CHECKED_BATCH:
-            await self._flush_checked()
-
-    async def _flush_checked(self) -> None:
-        checked, self._checked = self._checked, []
-        if checked:
-            await anyio.to_thread.run_sync(self.tracker.set_fits_checked_many, checked)
-
-    # ------------------------------------------------------------------ planning
-
-    async def _plan(self, pictures: list[Picture], send: _Pages) -> PagePlan:
-        plan = await anyio.to_thread.run_sync(self.planner.plan, pictures)
-        self._count(plan)
-        jobs: list[DownloadJob] = []
-        for job in plan.jobs:
-            if self._limit_reached():
-                break
-            self.summary.queued += 1
-            if self.request.dry_run:
-                self.summary.planned.append(job)
-            else:
-                jobs.append(job)
-        if jobs:
-            await send.send(jobs)
-        return plan
-
-    def _count(self, plan: PagePlan) -> None:
-        summary = self.summary
-        summary.total_available += plan.matched
-        for picture, error in plan.failures:
-            summary.failed += 1
-            summary.failures.append({"key": picture.key, "file": picture.filename, "error": error})
-            self.progress.file_failed(-1, picture.filename, error)
-        for skip in plan.skips:
-            if skip.reason == "tracked":
-                summary.already_downloaded += 1
-            else:
-                summary.skipped_existing += 1
-        queued = len(plan.jobs)
-        if self.request.limit is not None:
-            queued = max(0, min(queued, self.request.limit - summary.queued))
-        self.progress.planned(queued, len(plan.skips))
-
-    def _limit_reached(self) -> bool:
-        return self.request.limit is not None and self.summary.queued >= self.request.limit
+        await self.sink.mission_listed(mission_id, count)

@@ -1,9 +1,13 @@
 """The engine: listing feeds a bounded stream, N workers download, the tracker remembers.
 
-One task group owns every task: the producer (listing + planning), ``threads`` workers, and the
-signal watcher. The first Ctrl-C/SIGTERM stops the listing, lets downloads in flight finish
-for up to ``grace`` seconds (then cancels them, keeping their ``.part``), flushes the tracker
-and ends the run as interrupted; a second signal exits at once.
+One task group owns every task: the producer (the lister and what it hands over), ``threads``
+workers, the tracker writer and the signal watcher. The first Ctrl-C/SIGTERM stops the
+listing, lets downloads in flight finish for up to ``grace`` seconds (then cancels them,
+keeping their ``.part``), flushes the tracker and ends the run as interrupted; a second
+signal exits at once.
+
+The pipeline records (through the writer) and reports (through events); the summary counts
+the events like any other sink.
 """
 
 from __future__ import annotations
@@ -19,15 +23,26 @@ import anyio
 from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
 from .._exceptions import DownloadError, SloohError, StorageError
-from ..api import Picture, SloohClient
-from ..tracker import ImageRow, ImageStatus, Tracker
-from ._listing import Lister
+from ..api import SloohClient
+from ..tracker import ImageRow, Tracker
+from ._events import (
+    EventSink,
+    Fanout,
+    FileDone,
+    FileFailed,
+    FileProgress,
+    FileStarted,
+    ListingEnded,
+    Notice,
+    NullSink,
+)
+from ._listing import Known, Lister
 from ._planning import DownloadJob, DownloadRequest, Planner
-from ._progress import NullProgress, ProgressSink
+from ._producer import Producer
 from ._storage import Fetcher
 from ._summary import RunSummary
 
-__all__ = ["Pipeline", "RunSummary"]
+__all__ = ["Pipeline"]
 
 log = logging.getLogger("slooh_async.pipeline")
 
@@ -89,7 +104,7 @@ class Pipeline:
     threads: int = 4
     batch_size: int = 50
     queue_size: int = 8
-    progress: ProgressSink = field(default_factory=NullProgress)
+    events: EventSink = field(default_factory=NullSink)
     handle_signals: bool = False
     incremental: bool = True
     grace: float = 2.0
@@ -99,21 +114,23 @@ class Pipeline:
     _drained: anyio.Event = field(default_factory=anyio.Event)
     _fatal: BaseException | None = None
 
+    def __post_init__(self) -> None:
+        self.summary.dry_run = self.request.dry_run
+        self.summary.session_id = self.planner.session_id
+        self._sink = Fanout((self.summary, self.events))
+        self._emit = self._sink.emit
+
     async def run(self) -> RunSummary:
         """Run to the end (or to an interruption); the summary says what happened."""
         started = time.monotonic()
-        self.summary.dry_run = self.request.dry_run
-        self.summary.session_id = self.planner.session_id
         writer = _ResultWriter(self.tracker)
         send, receive = anyio.create_memory_object_stream[DownloadJob](self.queue_size)
-        self.progress.start()
         try:
             async with anyio.create_task_group() as tg:
                 if self.handle_signals:
                     tg.start_soon(self._watch_signals, tg)
                 tg.start_soon(writer.run, self._fail_run)
-                workers = anyio.create_task_group()
-                async with workers:
+                async with anyio.create_task_group() as workers:
                     workers.start_soon(self._produce, send)
                     for number in range(self.threads):
                         workers.start_soon(self._work, number, receive.clone(), writer)
@@ -121,7 +138,6 @@ class Pipeline:
                 tg.cancel_scope.cancel()  # the signal watcher and the writer are all that is left
         finally:
             await writer.flush()
-            self.progress.stop()
             self.summary.elapsed_seconds = time.monotonic() - started
         self.summary.fatal = self._fatal
         return self.summary
@@ -141,9 +157,12 @@ class Pipeline:
                     log.warning("second interrupt: exiting now")
                     os._exit(130)
                 self.summary.interrupted = True
-                self.progress.note(
-                    f"{signal.Signals(signum).name}: stopping; finishing downloads in flight "
-                    f"(press Ctrl-C again to quit at once)"
+                self._emit(
+                    Notice(
+                        f"{signal.Signals(signum).name}: stopping; finishing downloads in "
+                        "flight (press Ctrl-C again to quit at once)",
+                        "warning",
+                    )
                 )
                 self.stop()
                 tg.start_soon(self._cancel_inflight_after_grace)
@@ -164,19 +183,16 @@ class Pipeline:
     # ------------------------------------------------------------------ producer
 
     async def _produce(self, send: ObjectSendStream[DownloadJob]) -> None:
-        lister = Lister(
-            self.client,
-            self.tracker,
-            self.planner,
-            self.request,
-            self.summary,
-            self.progress,
-            batch_size=self.batch_size,
-            incremental=self.incremental,
-        )
-        # planned pages wait in a small buffer, so the lister lists and plans the next page
-        # while the feeder hands this one's jobs to the workers' (smaller) stream
+        """List (and plan, record, report) while a feeder hands the planned pages' jobs to
+        the workers: the next page is listed while the workers drain this one."""
         pages, planned = anyio.create_memory_object_stream[list[DownloadJob]](PAGES_AHEAD)
+        producer = Producer(
+            self.planner,
+            self.tracker,
+            self._sink,
+            pages,
+            limit=self.request.limit,
+        )
         async with anyio.create_task_group() as feeding:
             feeding.start_soon(_feed, planned, send)
             async with pages:
@@ -184,11 +200,31 @@ class Pipeline:
                     async with anyio.create_task_group() as tg:
                         tg.start_soon(_cancel_when, self._stopping, scope)
                         try:
-                            await lister.run(pages)
+                            await self._list(producer)
                         except SloohError as exc:
                             self._fail_run(exc)
                         finally:
                             tg.cancel_scope.cancel()
+
+    async def _list(self, producer: Producer) -> None:
+        known = await anyio.to_thread.run_sync(self._known)
+        lister = Lister(
+            self.client,
+            self.request,
+            producer,
+            known,
+            batch_size=self.batch_size,
+            incremental=self.incremental,
+        )
+        try:
+            complete = await lister.run()
+        finally:
+            with anyio.CancelScope(shield=True):
+                await producer.flush()
+        self._emit(ListingEnded(complete))
+
+    def _known(self) -> Known:
+        return Known(self.tracker.outstanding(), self.tracker.checked_missions())
 
     # ------------------------------------------------------------------ workers
 
@@ -211,8 +247,8 @@ class Pipeline:
                             self._drained.set()
 
     async def _download(self, number: int, job: DownloadJob, writer: _ResultWriter) -> None:
-        picture = job.picture
-        self.progress.file_started(number, picture.filename)
+        picture, emit = job.picture, self._emit
+        emit(FileStarted(number, picture.key, picture.filename, job.dest))
         try:
             result = await self.fetchers[number % len(self.fetchers)].fetch(
                 picture.url,
@@ -220,19 +256,27 @@ class Pipeline:
                 resume=job.resume,
                 mtime=picture.observed_at,
                 final=lambda: self.planner.final_path(job),
-                on_progress=lambda done, total: self.progress.file_progress(number, done, total),
+                on_progress=lambda done, total: emit(FileProgress(number, done, total)),
             )
         except DownloadError as exc:
-            self.summary.failed += 1
-            self.summary.failures.append(
-                {"key": picture.key, "file": picture.filename, "error": str(exc)}
+            error = str(exc)
+            emit(FileFailed(number, picture.key, picture.filename, error, job.dest, exc.attempts))
+            await writer.add(
+                ImageRow.from_picture(
+                    picture,
+                    status="failed",
+                    path=job.dest,
+                    error=error,
+                    attempts=exc.attempts,
+                    session_id=self.planner.session_id,
+                )
             )
-            self.progress.file_failed(number, picture.filename, str(exc))
-            await writer.add(self._row(picture, "failed", job, error=str(exc), attempts=1))
             return
-        self.summary.downloaded += 1
-        self.summary.total_bytes += result.size
-        self.progress.file_done(number, picture.filename, result.size)
+        emit(
+            FileDone(
+                number, picture.key, picture.filename, result.path, result.size, result.attempts
+            )
+        )
         await writer.add(
             ImageRow.from_picture(
                 picture,
@@ -244,18 +288,6 @@ class Pipeline:
                 attempts=result.attempts,
                 session_id=self.planner.session_id,
             )
-        )
-
-    def _row(
-        self, picture: Picture, status: ImageStatus, job: DownloadJob, *, error: str, attempts: int
-    ) -> ImageRow:
-        return ImageRow.from_picture(
-            picture,
-            status=status,
-            path=job.dest,
-            error=error,
-            attempts=attempts,
-            session_id=self.planner.session_id,
         )
 
 

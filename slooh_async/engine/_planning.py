@@ -181,6 +181,8 @@ class PagePlan:
     failures: list[tuple[Picture, str]] = field(default_factory=list)
     matched: int = 0
     all_done: bool = True
+    records: list[ImageRow] = field(default_factory=list)
+    pending: list[ImageRow] = field(default_factory=list)
 
 
 @dataclass
@@ -201,7 +203,11 @@ class Planner:
         self._placement = Placement(self.organizer)
 
     def plan(self, pictures: Sequence[Picture]) -> PagePlan:
-        """Plan one page: skip what is tracked or on disk, place the rest, mark it pending."""
+        """Plan one page: skip what is tracked or on disk, place the rest.
+
+        Nothing is written: the plan carries the rows to record (``records``: files adopted
+        or failed; ``pending``: files queued, so a crash leaves their paths known).
+        """
         records = self.tracker.records([p.key for p in pictures])
         plan = PagePlan()
         plan.all_done = all(
@@ -234,14 +240,10 @@ class Planner:
                 exists_rows.append(self._row(picture, "done", outcome.path))
             else:
                 plan.jobs.append(outcome)
-        if not self.request.dry_run:
-            exists_rows += [self._row(p, "failed", None, error=error) for p, error in plan.failures]
-            if exists_rows:
-                self.tracker.record_batch(exists_rows)
-            if plan.jobs:
-                self.tracker.mark_pending(
-                    [self._row(j.picture, "pending", j.dest) for j in plan.jobs]
-                )
+        plan.records = exists_rows + [
+            self._row(p, "failed", None, error=error) for p, error in plan.failures
+        ]
+        plan.pending = [self._row(j.picture, "pending", j.dest) for j in plan.jobs]
         return plan
 
     def final_path(self, job: DownloadJob) -> Path:

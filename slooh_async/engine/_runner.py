@@ -18,10 +18,10 @@ from ..api import RateLimiter, RetryPolicy, SloohClient, shared_ssl_context
 from ..config import Settings
 from ..organizer import FileOrganizer
 from ..tracker import Tracker
+from ._events import EventSink, NullSink
 from ._filehost import FileHost
 from ._pipeline import Pipeline
 from ._planning import DownloadRequest, Planner
-from ._progress import NullProgress, ProgressSink
 from ._storage import Fetcher
 from ._summary import RunSummary
 
@@ -94,7 +94,7 @@ async def run_download(
     tracker: Tracker,
     request: DownloadRequest,
     *,
-    progress: ProgressSink | None = None,
+    events: EventSink | None = None,
     options: RunOptions | None = None,
 ) -> RunSummary:
     """One complete run; the tracker session ends completed, interrupted or failed."""
@@ -145,7 +145,7 @@ async def run_download(
                 threads=download.threads,
                 batch_size=download.batch_size,
                 queue_size=download.queue_bound,
-                progress=progress or NullProgress(),
+                events=events or NullSink(),
                 handle_signals=options.handle_signals,
                 incremental=incremental,
             )

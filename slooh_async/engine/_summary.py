@@ -1,11 +1,16 @@
-"""What a run did: the counts behind the final table and the ``--json`` summary."""
+"""What a run did: the counts behind the final table and the ``--json`` summary.
+
+The summary is an event sink: it counts what the engine reports (planned, done, failed...),
+so the figures on screen and in ``--json`` come from one place. The run's own facts
+(interrupted, the fatal error, whether the listing was complete) are set by the pipeline.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._planning import DownloadJob
+from ._events import Event, FileDone, FileFailed, FilePlanned, ListingEnded
 
 __all__ = ["RunSummary"]
 
@@ -27,9 +32,46 @@ class RunSummary:
     complete_scan: bool = False
     session_id: int | None = None
     failures: list[dict[str, str]] = field(default_factory=list)
-    planned: list[DownloadJob] = field(default_factory=list)
+    #: a dry run's queued files, as planned
+    planned: list[FilePlanned] = field(default_factory=list)
     error: str | None = None
     fatal: BaseException | None = field(default=None, repr=False)
+
+    def emit(self, event: Event) -> None:
+        """Count one event of the run."""
+        match event:
+            case FilePlanned(action="download"):
+                self.total_available += 1
+                self.queued += 1
+                if self.dry_run:
+                    self.planned.append(event)
+            case FilePlanned(action="tracked"):
+                self.total_available += 1
+                self.already_downloaded += 1
+            case FilePlanned(action="exists"):
+                self.total_available += 1
+                self.skipped_existing += 1
+            case FilePlanned(action="failed", key=key, file=name, error=error):
+                self.total_available += 1
+                self._failed(key, name, error or "")
+            case FileDone(size=size):
+                self.downloaded += 1
+                self.total_bytes += size
+            case FileFailed(key=key, file=name, error=error):
+                self._failed(key, name, error)
+            case ListingEnded(complete=complete):
+                self.complete_scan = complete
+            case _:
+                pass
+
+    def _failed(self, key: str, name: str, error: str) -> None:
+        self.failed += 1
+        self.failures.append({"key": key, "file": name, "error": error})
+
+    @property
+    def skipped(self) -> int:
+        """Files not downloaded because the library has them (tracked or found on disk)."""
+        return self.already_downloaded + self.skipped_existing
 
     def to_json(self) -> dict[str, Any]:
         """The public summary keys, plus failures (key, file, error) and run flags."""

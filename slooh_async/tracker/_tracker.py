@@ -362,6 +362,11 @@ class Tracker:
         with self._read() as conn:
             return _state.fits_checked(conn, mission_ids)
 
+    def checked_missions(self) -> frozenset[int]:
+        """Every mission whose FITS listing was handled (one query, for a run's start)."""
+        with self._read() as conn:
+            return frozenset(row[0] for row in conn.execute("SELECT mission_id FROM missions"))
+
     def set_fits_checked(self, mission_id: int, count: int) -> None:
         """Remember that a mission's ``count`` FITS files were all handled."""
         with self._write() as conn:

@@ -1,9 +1,9 @@
 """What the user sees while a run goes: a Rich live display, plain log lines, or nothing.
 
-The pipeline talks to a :class:`ProgressSink`; which one is chosen by the CLI: Rich on a
-terminal, :class:`LogProgress` without one (CI, cron, pipes), :class:`NullProgress` for
-``--quiet`` and ``--json``. Updates only touch counters; Rich redraws at most 10 times a second
-from its own thread, so the display never slows downloads.
+Each display is an event sink of the engine (:mod:`slooh_async.engine`'s events); the command
+chooses one: Rich on a terminal, :class:`LogProgress` without one (CI, cron, pipes),
+:class:`NullProgress` for ``--quiet`` and ``--json``. Updates only touch counters; Rich
+redraws at most 10 times a second from its own thread, so the display never slows downloads.
 """
 
 from __future__ import annotations
@@ -13,43 +13,61 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, TextIO
+
+from ..engine import (
+    Event,
+    FileDone,
+    FileFailed,
+    FilePlanned,
+    FileProgress,
+    FileStarted,
+    ListingPage,
+    Notice,
+)
+from ._common import human_bytes
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.live import Live
     from rich.progress import Progress, TaskID
 
-__all__ = ["LogProgress", "NullProgress", "ProgressSink", "RichProgress", "human_bytes"]
+__all__ = ["LogProgress", "NullProgress", "RichProgress", "human_bytes"]
 
 log = logging.getLogger("slooh_async.progress")
 
 
-def human_bytes(size: float) -> str:
-    """``1.5 MB`` style sizes (decimal units, like file managers)."""
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if abs(size) < 1000 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} TB"  # pragma: no cover
-
-
-class ProgressSink(Protocol):
-    """Events of a run, in the order they happen."""
-
-    def start(self) -> None: ...
-    def listing(self, what: str, page: int, pages: int | None) -> None: ...
-    def planned(self, queued: int, skipped: int) -> None: ...
-    def file_started(self, worker: int, name: str) -> None: ...
-    def file_progress(self, worker: int, done: int, total: int | None) -> None: ...
-    def file_done(self, worker: int, name: str, size: int) -> None: ...
-    def file_failed(self, worker: int, name: str, error: str) -> None: ...
-    def note(self, message: str) -> None: ...
-    def stop(self) -> None: ...
-
-
 class NullProgress:
-    """Shows nothing (``--quiet``, ``--json``); failures still reach the log."""
+    """Shows nothing (``--quiet``, ``--json``); failures still reach the log.
+
+    :meth:`emit` turns each event into a call of the method named after it, so a display
+    only writes the methods it cares about.
+    """
+
+    def emit(self, event: Event) -> None:
+        """Take one event of the run."""
+        match event:
+            case ListingPage(what=what, page=page, pages=pages):
+                self.listing(what, page, pages)
+            case FilePlanned(action=action, file=name, error=error):
+                if action == "download":
+                    self.planned(1, 0)
+                elif action in ("tracked", "exists"):
+                    self.planned(0, 1)
+                else:
+                    self.file_failed(-1, name, error or "")
+            case FileStarted(worker=worker, file=name):
+                self.file_started(worker, name)
+            case FileProgress(worker=worker, done=done, total=total):
+                self.file_progress(worker, done, total)
+            case FileDone(worker=worker, file=name, size=size):
+                self.file_done(worker, name, size)
+            case FileFailed(worker=worker, file=name, error=error):
+                self.file_failed(-1 if worker is None else worker, name, error)
+            case Notice(message=message):
+                self.note(message)
+            case _:
+                pass
 
     def start(self) -> None:
         return None

@@ -28,7 +28,7 @@ def test_defaults_are_the_documented_ones() -> None:
     """Every default of the issue holds when no source says otherwise."""
     settings = Settings()
     d = settings.download
-    assert (d.batch_size, d.threads, d.rate_limit, d.download_rate_limit) == (50, 4, 30, 0)
+    assert (d.batch_size, d.threads, d.rate_limit, d.download_rate_limit) == (50, 4, 30, None)
     assert (d.timeout, d.max_retries, d.retry_delay) == (300, 3, 5)
     assert (d.skip_existing, d.check_tracker, d.handle_duplicates, d.verify_hash) == (
         True, True, "skip", False,

@@ -55,7 +55,7 @@ def test_every_config_example_is_valid(example: dict[str, Any]) -> None:
 
 def test_examples_were_found() -> None:
     """The page has the full example and the three small ones."""
-    assert len(_json_examples()) == 4
+    assert len(_json_examples()) == 5
 
 
 @pytest.mark.parametrize("variable", [*ENV_ALIASES, "SLOOH_CONFIG", "SLOOH_LOG_FILE"])

@@ -10,6 +10,7 @@ from mock_slooh import MockSlooh, picture
 
 from slooh_async.api import RetryPolicy
 from slooh_async.config import Settings
+from slooh_async.media import PNG_SIGNATURE
 from slooh_async.engine import DownloadRequest, RunOptions, run_download
 from slooh_async.tracker import Tracker
 
@@ -17,7 +18,9 @@ pytestmark = pytest.mark.anyio
 
 
 def files_host(request: httpx.Request) -> httpx.Response:
-    return httpx.Response(200, content=request.url.path.encode())
+    """Files whose first bytes are their format's signature, then their path."""
+    head = b"SIMPLE  = " if request.url.path.endswith(".fit") else PNG_SIGNATURE
+    return httpx.Response(200, content=head + request.url.path.encode())
 
 
 def fits_of(mission: int) -> list[dict[str, object]]:

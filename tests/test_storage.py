@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
-import os
+import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,13 +14,13 @@ import pytest
 
 from slooh_async._exceptions import DownloadError, StorageError
 from slooh_async.api import RateLimiter, RetryPolicy
-from slooh_async.engine import Fetcher, parse_content_range
-from slooh_async.engine._filehost import FileHost
-from slooh_async.organizer import part_path
+from slooh_async.engine import Fetcher, download_client, parse_content_range
+from slooh_async.media import PNG_SIGNATURE
+from slooh_async.organizer import meta_path, part_path
 
 pytestmark = pytest.mark.anyio
 
-BODY = bytes(range(256)) * 1000  # 256,000 bytes
+BODY = PNG_SIGNATURE + b"\x00\x00\x00\rIHDR" + bytes(range(256)) * 1000  # 256,016 bytes
 URL = "https://images.example/a/m42_20260121_011658_0_iycarr_l.png?rand=1.5"
 
 
@@ -78,13 +79,19 @@ def host() -> Host:
 
 @pytest.fixture
 async def fetcher(host: Host) -> AsyncIterator[Fetcher]:
-    async with FileHost(httpx.MockTransport(host)) as http:
+    async with download_client(transport=httpx.MockTransport(host)) as http:
         yield Fetcher(
             http,
             RateLimiter(0),
             RetryPolicy.no_wait(3),
             hash_algorithm="sha256",
         )
+
+
+def keep_part(dest: Path, data: bytes, etag: str = '"abc"') -> None:
+    """A partial download as an earlier run leaves it: the bytes and the version they are of."""
+    part_path(dest).write_bytes(data)
+    meta_path(dest).write_text(json.dumps({"etag": etag, "last_modified": None}))
 
 
 def sha(data: bytes) -> str:
@@ -106,7 +113,7 @@ async def test_download_lands_in_place_with_hash_and_mtime(
 async def test_resume_sends_range_and_appends(fetcher: Fetcher, host: Host, tmp_path: Path) -> None:
     """An existing .part is continued with Range: bytes=N- and the hash covers the whole file."""
     dest = tmp_path / "a.png"
-    part_path(dest).write_bytes(BODY[:100_000])
+    keep_part(dest, BODY[:100_000])
     result = await fetcher.fetch(URL, dest)
     assert host.requests[0].headers["range"] == "bytes=100000-"
     assert dest.read_bytes() == BODY and result.hash == sha(BODY) and result.resumed_from == 100_000
@@ -118,7 +125,7 @@ async def test_range_ignored_restarts_from_zero(
     """A host answering 200 to a Range request: the part is rewritten from byte 0."""
     host.ranges = False
     dest = tmp_path / "a.png"
-    part_path(dest).write_bytes(b"garbage" * 100)
+    keep_part(dest, b"garbage" * 100)
     await fetcher.fetch(URL, dest)
     assert dest.read_bytes() == BODY
 
@@ -128,7 +135,7 @@ async def test_416_with_complete_part_finishes(
 ) -> None:
     """416 whose Content-Range total equals the part's size: the part was complete."""
     dest = tmp_path / "a.png"
-    part_path(dest).write_bytes(BODY)
+    keep_part(dest, BODY)
     result = await fetcher.fetch(URL, dest)
     assert dest.read_bytes() == BODY and result.hash == sha(BODY)
 
@@ -136,7 +143,7 @@ async def test_416_with_complete_part_finishes(
 async def test_416_with_oversized_part_restarts(fetcher: Fetcher, tmp_path: Path) -> None:
     """A part longer than the file cannot be resumed: start again from zero."""
     dest = tmp_path / "a.png"
-    part_path(dest).write_bytes(BODY + b"extra")
+    keep_part(dest, BODY + b"extra")
     await fetcher.fetch(URL, dest)
     assert dest.read_bytes() == BODY
 
@@ -201,14 +208,20 @@ async def test_progress_reports_absolute_bytes(fetcher: Fetcher, tmp_path: Path)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-async def test_disk_full_is_a_storage_error(fetcher: Fetcher, tmp_path: Path) -> None:
-    """ENOSPC stops with StorageError naming the path; no file appears at the destination."""
+async def test_disk_full_is_a_storage_error(
+    fetcher: Fetcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC stops with StorageError naming the file; no file appears at the destination."""
+    import aiofiles.threadpool.binary
+
+    async def full(self: object, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(aiofiles.threadpool.binary.AsyncBufferedIOBase, "write", full)
     dest = tmp_path / "a.png"
-    part_path(dest).symlink_to("/dev/full")
     with pytest.raises(StorageError, match="disk is full") as caught:
-        await fetcher.fetch(URL, dest, resume=True)
-    assert caught.value.exit_code == 5
+        await fetcher.fetch(URL, dest)
+    assert caught.value.exit_code == 5 and "a.png" in str(caught.value)
     assert not dest.exists()
 
 
@@ -235,7 +248,7 @@ async def test_verify_reads_back_and_accepts_a_matching_md5_etag(
         response.headers["ETag"] = f'"{md5}"'
         return response
 
-    async with FileHost(httpx.MockTransport(with_etag)) as http:
+    async with download_client(transport=httpx.MockTransport(with_etag)) as http:
         fetcher = Fetcher(
             http, RateLimiter(0), RetryPolicy.no_wait(1), hash_algorithm="md5", verify=True
         )
@@ -253,7 +266,7 @@ async def test_verify_rejects_a_body_that_contradicts_its_md5_etag(
         response.headers["ETag"] = '"' + "0" * 32 + '"'
         return response
 
-    async with FileHost(httpx.MockTransport(lying)) as http:
+    async with download_client(transport=httpx.MockTransport(lying)) as http:
         fetcher = Fetcher(
             http, RateLimiter(0), RetryPolicy.no_wait(1), hash_algorithm="md5", verify=True
         )
@@ -262,13 +275,19 @@ async def test_verify_rejects_a_body_that_contradicts_its_md5_etag(
     assert not (tmp_path / "a.png").exists() and not part_path(tmp_path / "a.png").exists()
 
 
-async def test_empty_body_makes_an_empty_file(tmp_path: Path) -> None:
-    """A zero-byte file is a file too: created, in place, hashed."""
+async def test_empty_body_makes_an_empty_file_only_where_empty_can_be_right(
+    tmp_path: Path,
+) -> None:
+    """A zero-byte file of no known format is a file too; a zero-byte PNG is not a picture:
+    tried again, then failed, and nothing is left at its destination."""
     empty = Host(b"")
-    async with FileHost(httpx.MockTransport(empty)) as http:
+    async with download_client(transport=httpx.MockTransport(empty)) as http:
         fetcher = Fetcher(http, RateLimiter(0), RetryPolicy.no_wait(1))
-        result = await fetcher.fetch(URL, tmp_path / "e.png")
-    assert (tmp_path / "e.png").read_bytes() == b"" and result.hash == sha(b"")
+        result = await fetcher.fetch(URL, tmp_path / "e.dat")
+        with pytest.raises(DownloadError, match="PNG file is only 0 bytes long"):
+            await fetcher.fetch(URL, tmp_path / "e.png")
+    assert (tmp_path / "e.dat").read_bytes() == b"" and result.hash == sha(b"")
+    assert not (tmp_path / "e.png").exists() and not part_path(tmp_path / "e.png").exists()
 
 
 @pytest.mark.parametrize(
@@ -291,7 +310,7 @@ async def test_hopeless_url_fails_the_file_at_once(url: str, tries: int, tmp_pat
         return httpx.Response(302, headers={"Location": str(request.url)})
 
     transport = httpx.MockTransport(loop)
-    async with FileHost(transport) as http:
+    async with download_client(transport=transport) as http:
         fetcher = Fetcher(http, RateLimiter(0), RetryPolicy.no_wait(3))
         with pytest.raises(DownloadError):
             await fetcher.fetch(url, tmp_path / "a.png")
@@ -301,7 +320,7 @@ async def test_hopeless_url_fails_the_file_at_once(url: str, tries: int, tmp_pat
 
 async def test_big_files_are_not_hashed_unless_verifying(host: Host, tmp_path: Path) -> None:
     """Above hash_limit no digest is taken (it is not cheap); with verify it always is."""
-    async with FileHost(httpx.MockTransport(host)) as http:
+    async with download_client(transport=httpx.MockTransport(host)) as http:
         quick = Fetcher(http, RateLimiter(0), RetryPolicy.no_wait(1), hash_limit=1000)
         careful = Fetcher(
             http, RateLimiter(0), RetryPolicy.no_wait(1), hash_limit=1000, verify=True
@@ -332,7 +351,7 @@ async def test_deep_new_folders_are_made_and_a_file_in_the_way_fails_the_file(
 async def test_verified_files_get_their_observation_time_too(host: Host, tmp_path: Path) -> None:
     """verify_hash re-reads the part (closing it first); the file is still dated."""
     when = datetime(2020, 1, 1, 12, 0, tzinfo=UTC)
-    async with FileHost(httpx.MockTransport(host)) as http:
+    async with download_client(transport=httpx.MockTransport(host)) as http:
         fetcher = Fetcher(http, RateLimiter(0), RetryPolicy.no_wait(1), verify=True)
         result = await fetcher.fetch(URL, tmp_path / "v.png", mtime=when)
     assert result.path.stat().st_mtime == when.timestamp()

@@ -29,7 +29,7 @@ from ._models import (
     as_int,
 )
 from ._pagination import STALE_SESSION_SECONDS, PageCursor, PageInfo
-from ._ratelimit import RateLimiter
+from ._ratelimit import RateLimiter, WaitReason, budget_seconds
 from ._retry import (
     RETRYABLE_STATUS,
     RetryPolicy,
@@ -62,8 +62,10 @@ __all__ = [
     "RateLimiter",
     "RetryPolicy",
     "SloohClient",
+    "WaitReason",
     "as_int",
     "backoff_delay",
+    "budget_seconds",
     "filename_from_url",
     "format_of",
     "is_retryable_status",

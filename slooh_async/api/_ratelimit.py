@@ -1,50 +1,73 @@
-"""A request limiter that never sends more than N requests in any 60-second window.
+"""The rate budget: never more than N requests to the service in any 60-second window.
 
-aiolimiter's leaky bucket smooths the pace (a small burst, then an even trickle), but a leaky
-bucket alone lets ``burst + rate`` requests through in the first minute. A log of recent send
-times caps every window exactly, so "30 per minute" holds however the window is placed.
-A 429's ``Retry-After`` pauses every caller sharing the limiter.
+One limiter is shared by every request of a run, API calls and file downloads alike (the
+files come from Slooh's own hosts: a user's account must never look like a scraper).
+aiolimiter's leaky bucket (capacity N, N a minute) paces the callers, and a log of recent send
+times caps every window exactly: a leaky bucket alone lets more than N through in a minute
+after a pause. A burst of up to N is allowed, so small runs are never slowed; long runs settle
+at N a minute. Callers are served in order (first come, first served). A 429's
+``Retry-After`` pauses every caller.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Literal
 
 import anyio
 from aiolimiter import AsyncLimiter
 
-__all__ = ["RateLimiter"]
+__all__ = ["RateLimiter", "WaitReason", "budget_seconds"]
 
 #: the window is widened by this fraction (0.6 s a minute) so that jitter between our clock
 #: and the server's can never squeeze N+1 requests into one of its windows
 _WINDOW_MARGIN = 0.01
+#: waits shorter than this are not worth telling anyone about
+_NOTICEABLE = 0.05
+
+WaitReason = Literal["rate-limit", "server"]
+#: told when a request must wait: (seconds, why)
+OnWait = Callable[[float, WaitReason], None]
+
+
+def budget_seconds(requests: int, per_minute: int, *, window: float = 60.0) -> float:
+    """The least time ``requests`` requests can take under the budget (bursts allowed): the
+    last one may go once ``(requests - 1) // per_minute`` whole windows have passed."""
+    if per_minute <= 0 or requests <= per_minute:
+        return 0.0
+    return (requests - 1) // per_minute * window
 
 
 class RateLimiter:
-    """At most ``per_minute`` acquisitions in any ``window`` seconds; 0 means unlimited."""
+    """At most ``per_minute`` acquisitions in any ``window`` seconds; 0 means unlimited.
+
+    ``clock`` and ``sleep`` are the time source (tests pass a virtual clock); ``on_wait`` is
+    told of every noticeable wait, so a display can say what the run is waiting for.
+    """
 
     def __init__(
         self,
         per_minute: int,
         *,
         window: float = 60.0,
-        burst: int | None = None,
         clock: Callable[[], float] = time.monotonic,
+        on_wait: OnWait | None = None,
     ) -> None:
         self.per_minute = per_minute
-        self._window = window * (1 + _WINDOW_MARGIN)
+        self.window = window
+        self._span = window * (1 + _WINDOW_MARGIN)
         self._clock = clock
         self._sent: deque[float] = deque()
         self._lock = anyio.Lock()
         self._paused_until = 0.0
+        self.on_wait = on_wait
+        #: requests waiting for their turn right now
         self.waiting = 0
-        self._bucket: AsyncLimiter | None = None
-        if per_minute > 0:
-            size = burst if burst is not None else max(1, min(5, math.ceil(per_minute / 10)))
-            self._bucket = AsyncLimiter(size, size * window / per_minute)
+        #: requests sent so far (for budget reports)
+        self.sent = 0
+        self._bucket = AsyncLimiter(per_minute, window) if per_minute > 0 else None
 
     @property
     def unlimited(self) -> bool:
@@ -53,20 +76,34 @@ class RateLimiter:
 
     def pause(self, seconds: float) -> None:
         """Hold every caller for ``seconds`` (the server asked us to back off)."""
-        self._paused_until = max(self._paused_until, self._clock() + seconds)
+        until = self._clock() + seconds
+        if until > self._paused_until:
+            self._paused_until = until
+            self._tell(seconds, "server")
+
+    def next_slot_in(self) -> float:
+        """Seconds until the next request may go (0 when it may go now)."""
+        now = self._clock()
+        wait = max(0.0, self._paused_until - now)
+        if self._bucket is None:
+            return wait
+        recent = [sent for sent in self._sent if now - sent < self._span]
+        if len(recent) >= self.per_minute:
+            wait = max(wait, recent[-self.per_minute] + self._span - now)
+        return wait
 
     async def acquire(self) -> None:
-        """Wait until one more request fits in the limit, then count it as sent."""
+        """Wait until one more request fits in the budget, then count it as sent."""
         self.waiting += 1
         try:
             await self._wait_pause()
-            if self._bucket is None:
-                return
-            await self._bucket.acquire()
-            async with self._lock:
-                await self._wait_pause()
-                await self._wait_window()
-                self._sent.append(self._clock())
+            if self._bucket is not None:
+                async with self._lock:  # fair: anyio's lock serves waiters in order
+                    await self._bucket.acquire()
+                    await self._wait_window()
+                    await self._wait_pause()
+                    self._sent.append(self._clock())
+            self.sent += 1
         finally:
             self.waiting -= 1
 
@@ -78,11 +115,17 @@ class RateLimiter:
     async def _wait_window(self) -> None:
         while True:
             now = self._clock()
-            while self._sent and now - self._sent[0] >= self._window:
+            while self._sent and now - self._sent[0] >= self._span:
                 self._sent.popleft()
             if len(self._sent) < self.per_minute:
                 return
-            await anyio.sleep(self._sent[0] + self._window - now)
+            delay = self._sent[0] + self._span - now
+            self._tell(delay, "rate-limit")
+            await anyio.sleep(delay)
+
+    def _tell(self, seconds: float, reason: WaitReason) -> None:
+        if self.on_wait is not None and seconds >= _NOTICEABLE:
+            self.on_wait(seconds, reason)
 
     async def __aenter__(self) -> None:
         await self.acquire()

@@ -72,8 +72,9 @@ class RetryPolicy:
     max_retries: int = 3
     base_delay: float = 5.0
     max_delay: float = 120.0
-    #: the longest Retry-After honoured; a longer one is capped to this
-    max_retry_after: float = 600.0
+    #: the longest Retry-After honoured: a longer one (a misconfigured host asking for hours)
+    #: is capped to this, so one answer can never stall the run silently
+    max_retry_after: float = 120.0
     rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
 
     @classmethod

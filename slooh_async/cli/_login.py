@@ -56,8 +56,8 @@ async def _login_check(settings: Settings) -> LoginReport:
         }
     )
     retry = RetryPolicy(max_retries=1, base_delay=0.5, max_delay=1.0, max_retry_after=5.0)
-    # the four calls go out at once; the per-minute window of rate_limit still holds
-    limiter = RateLimiter(settings.download.rate_limit, burst=4)
+    # the four calls go out at once: a burst within the per-minute budget
+    limiter = RateLimiter(settings.download.rate_limit)
     async with client_from_settings(quick, retry=retry, limiter=limiter) as client:
         login = await client.login()
         status = await client.get_user_gravity_status()

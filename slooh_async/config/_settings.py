@@ -112,8 +112,9 @@ class DownloadSettings(BaseModel):
     batch_size: WholeNumber = Field(50, ge=1, le=200)
     threads: WholeNumber = Field(4, ge=1, le=64)
     rate_limit: WholeNumber = Field(30, ge=0, le=6000)
-    download_rate_limit: WholeNumber = Field(0, ge=0, le=60000)
+    download_rate_limit: WholeNumber | None = Field(None, ge=0, le=60000)
     timeout: Number = Field(300, gt=0, le=3600)
+    min_speed: Number = Field(1024, ge=0, le=1e9)
     max_retries: WholeNumber = Field(3, ge=0, le=50)
     retry_delay: Number = Field(5, ge=0, le=600)
     skip_existing: bool = True

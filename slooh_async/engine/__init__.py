@@ -43,8 +43,8 @@ from ._reorganize import (
     plan_reorganize,
     recover_journal,
 )
-from ._runner import RunOptions, client_from_settings, download_client, run_download
-from ._storage import Fetcher, FetchResult, parse_content_range
+from ._runner import RunOptions, budget, client_from_settings, run_download
+from ._storage import Fetcher, FetchResult, download_client, parse_content_range
 from ._summary import RunSummary
 
 __all__ = [
@@ -82,6 +82,7 @@ __all__ = [
     "RunSummary",
     "Skip",
     "apply_moves",
+    "budget",
     "client_from_settings",
     "download_client",
     "journal_path",

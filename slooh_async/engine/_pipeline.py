@@ -16,7 +16,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import anyio
@@ -99,7 +99,7 @@ class Pipeline:
     client: SloohClient
     tracker: Tracker
     planner: Planner
-    fetchers: Sequence[Fetcher]
+    fetcher: Fetcher
     request: DownloadRequest
     threads: int = 4
     batch_size: int = 50
@@ -250,13 +250,14 @@ class Pipeline:
         picture, emit = job.picture, self._emit
         emit(FileStarted(number, picture.key, picture.filename, job.dest))
         try:
-            result = await self.fetchers[number % len(self.fetchers)].fetch(
+            result = await self.fetcher.fetch(
                 picture.url,
                 job.dest,
                 resume=job.resume,
                 mtime=picture.observed_at,
                 final=lambda: self.planner.final_path(job),
                 on_progress=lambda done, total: emit(FileProgress(number, done, total)),
+                key=picture.key,
             )
         except DownloadError as exc:
             error = str(exc)

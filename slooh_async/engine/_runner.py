@@ -14,18 +14,17 @@ from typing import Any, Literal
 import httpx
 from anyio import CancelScope, to_thread
 
-from ..api import RateLimiter, RetryPolicy, SloohClient, shared_ssl_context
+from ..api import RateLimiter, RetryPolicy, SloohClient, WaitReason, shared_ssl_context
 from ..config import Settings
 from ..organizer import FileOrganizer
 from ..tracker import Tracker
-from ._events import EventSink, NullSink
-from ._filehost import FileHost
+from ._events import EventSink, NullSink, Waiting
 from ._pipeline import Pipeline
 from ._planning import DownloadRequest, Planner
-from ._storage import Fetcher
+from ._storage import Fetcher, download_client
 from ._summary import RunSummary
 
-__all__ = ["RunOptions", "client_from_settings", "download_client", "run_download"]
+__all__ = ["RunOptions", "budget", "client_from_settings", "run_download"]
 
 log = logging.getLogger("slooh_async.runner")
 
@@ -78,15 +77,18 @@ def client_from_settings(settings: Settings, **kwargs: Any) -> SloohClient:
     )
 
 
-def download_client(
-    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
-) -> FileHost:
-    """One worker's connection to the image hosts: no credentials, no compression asked for.
+def budget(settings: Settings, events: EventSink) -> tuple[RateLimiter, RateLimiter]:
+    """The limiters of a run: (API calls, file downloads). One budget for every request
+    unless ``download_rate_limit`` splits the downloads off; waits become events."""
 
-    Each worker has its own, with one connection: httpcore checks every idle pooled
-    connection on each request, so a shared pool costs more the more workers there are.
-    """
-    return FileHost(transport, timeout=settings.download.timeout)
+    def tell(seconds: float, reason: WaitReason) -> None:
+        events.emit(Waiting(reason, seconds))
+
+    download = settings.download
+    api = RateLimiter(download.rate_limit, on_wait=tell)
+    if download.download_rate_limit is None:
+        return api, api
+    return api, RateLimiter(download.download_rate_limit, on_wait=tell)
 
 
 async def run_download(
@@ -99,6 +101,7 @@ async def run_download(
 ) -> RunSummary:
     """One complete run; the tracker session ends completed, interrupted or failed."""
     options = options or RunOptions()
+    sink = events or NullSink()
     download = settings.download
     retry = options.retry or RetryPolicy(
         max_retries=download.max_retries, base_delay=download.retry_delay
@@ -117,22 +120,29 @@ async def run_download(
     pipeline: Pipeline | None = None
     try:
         async with AsyncExitStack() as stack:
+            api_budget, files_budget = budget(settings, sink)
             client = await stack.enter_async_context(
-                client_from_settings(settings, retry=retry, transport=options.api_transport)
-            )
-            limiter = RateLimiter(download.download_rate_limit)  # shared by every worker
-            fetchers = [
-                Fetcher(
-                    await stack.enter_async_context(
-                        download_client(settings, options.download_transport)
-                    ),
-                    limiter,
-                    retry,
-                    hash_algorithm=download.hash_algorithm,
-                    verify=download.verify_hash is not False,
+                client_from_settings(
+                    settings, retry=retry, limiter=api_budget, transport=options.api_transport
                 )
-                for _ in range(download.threads)
-            ]
+            )
+            http = await stack.enter_async_context(
+                download_client(
+                    timeout=download.timeout,
+                    connections=download.threads,
+                    transport=options.download_transport,
+                )
+            )
+            fetcher = Fetcher(
+                http,
+                files_budget,
+                retry,
+                hash_algorithm=download.hash_algorithm,
+                verify=download.verify_hash is not False,
+                timeout=download.timeout,
+                min_speed=download.min_speed,
+                events=sink,
+            )
             planner = Planner(
                 tracker, FileOrganizer(settings.folders), download, request, session_id
             )
@@ -140,12 +150,12 @@ async def run_download(
                 client,
                 tracker,
                 planner,
-                fetchers,
+                fetcher,
                 request,
                 threads=download.threads,
                 batch_size=download.batch_size,
                 queue_size=download.queue_bound,
-                events=events or NullSink(),
+                events=sink,
                 handle_signals=options.handle_signals,
                 incremental=incremental,
             )

@@ -7,24 +7,30 @@ moved into place; ``slooh verify`` checks the library with it.
 
 from __future__ import annotations
 
+from ._digest import file_digest
 from ._formats import (
     FITS_BLOCK,
+    HEAD_BYTES,
     JPEG_SOI,
     PNG_SIGNATURE,
     check_content,
     check_fits,
     check_jpeg,
     check_png,
+    head_problem,
     sniff,
 )
 
 __all__ = [
     "FITS_BLOCK",
+    "HEAD_BYTES",
     "JPEG_SOI",
     "PNG_SIGNATURE",
     "check_content",
     "check_fits",
     "check_jpeg",
     "check_png",
+    "file_digest",
+    "head_problem",
     "sniff",
 ]

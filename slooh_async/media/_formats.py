@@ -10,7 +10,15 @@ import math
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["check_content", "check_fits", "check_jpeg", "check_png", "sniff"]
+__all__ = [
+    "HEAD_BYTES",
+    "check_content",
+    "check_fits",
+    "check_jpeg",
+    "check_png",
+    "head_problem",
+    "sniff",
+]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_SOI = b"\xff\xd8\xff"
@@ -25,6 +33,26 @@ _JPEG_TAIL = 64 * 1024
 _VALID_BITPIX = {8, 16, 32, 64, -32, -64}
 #: Header cards may only hold the printable ASCII characters (FITS standard, section 4.1).
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
+
+
+#: how many first bytes :func:`head_problem` needs to judge a file
+HEAD_BYTES = 16
+_SIGNATURES = {"PNG": PNG_SIGNATURE, "JPEG": JPEG_SOI, "FITS": b"SIMPLE  ="}
+
+
+def head_problem(head: bytes, fmt: str) -> str | None:
+    """Why a file starting with ``head`` cannot be a ``fmt`` file (``None``: it can).
+
+    The download check: cheap, on the first bytes in memory, so an error page saved under an
+    image's name is caught before it is ever moved into place. Formats without a known
+    signature pass.
+    """
+    signature = _SIGNATURES.get(fmt.upper())
+    if signature is None or head.startswith(signature):
+        return None
+    if len(head) < len(signature) and signature.startswith(head):
+        return f"{fmt} file is only {len(head)} bytes long"
+    return _not_a(fmt.upper(), head)
 
 
 def sniff(head: bytes) -> str | None:

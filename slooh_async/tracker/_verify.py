@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..api import format_of
-from ..media import check_content
+from ..media import check_content, file_digest
 from ._records import ImageRecord
 from ._tracker import Tracker
 
-__all__ = ["VerifyProblem", "check_file", "file_digest", "verify_library"]
+__all__ = ["VerifyProblem", "check_file", "verify_library"]
 
-_CHUNK = 1024 * 1024
 #: Digest length (hex characters) -> algorithm, for hashes recorded without their algorithm.
 _ALGORITHM_BY_LENGTH = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
 
@@ -77,15 +75,6 @@ def verify_library(
         if progress is not None:
             progress(checked)
     return problems
-
-
-def file_digest(path: Path, algorithm: str) -> str:
-    """The hex digest of a file, read in 1 MiB chunks."""
-    digest = hashlib.new(algorithm)
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _check_hash(path: Path, expected: str, algorithm: str | None) -> list[str]:

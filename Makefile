@@ -11,6 +11,7 @@ help:
 	@echo "make demo   - install and download the bundled fake server's catalog into ./slooh-demo"
 	@echo "make test   - install test tools, run lint and the whole suite"
 	@echo "make lint   - ruff, mypy (strict) and the import contract (layers, no cycles)"
+	@echo "make test-slow - the long end-to-end checks (the rate budget in real time: ~3 min)"
 	@echo "make bench  - performance figures (ratios against a baseline in the same run)"
 
 $(BIN)/python:
@@ -35,7 +36,7 @@ lint: $(TEST)
 	$(BIN)/lint-imports
 
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not slow"
 
 test-slow: $(TEST)
 	$(BIN)/python -m pytest -q -m slow

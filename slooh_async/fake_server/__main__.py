@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -42,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.2,
         help="PNG/JPEG size spread (fraction, default 0.2)",
     )
+    add(
+        "--sizes-file",
+        default=None,
+        help='JSON {"PNG": [sizes...], "FITS": [...]}: the n-th file of a format, the n-th size',
+    )
+    add("--latency", type=float, default=0.0, help="seconds before every answer (a far host)")
     add("--no-fits", action="store_true", help="missions without FITS frames")
     add("--no-clashes", action="store_true", help="no duplicate file names across missions")
     add("--no-hostile-titles", action="store_true", help="only real titles")
@@ -64,7 +71,16 @@ def config_from_args(args: argparse.Namespace) -> FakeConfig:
         hostile_titles=not args.no_hostile_titles, range_support=not args.no_range,
         username=args.username, password=args.password, host=args.host, port=args.port,
         download_port=download_port, faults=Faults.parse(args.faults),
+        sizes=_sizes(args.sizes_file), latency=args.latency,
     )  # fmt: skip
+
+
+def _sizes(path: str | None) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    if not path:
+        return ()
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    return tuple((name.upper(), tuple(int(size) for size in sizes)) for name, sizes in data.items())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

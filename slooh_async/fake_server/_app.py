@@ -7,6 +7,7 @@ runner uses uvicorn.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass, field
@@ -81,6 +82,8 @@ class FakeSloohApp:
         port = (scope.get("server") or ("", 0))[1] or 0
         side: ServerSide = "download" if self._is_download(scope, port) else "api"
         exchange = Exchange(scope, side, port, send, self.state.log)
+        if self.state.config.latency:  # a far host: every answer's headers come late
+            await asyncio.sleep(self.state.config.latency)
         try:
             if side == "download":
                 await self._download(scope, receive, exchange)

@@ -22,7 +22,10 @@ class FakeConfig:
     Sizes are bytes per file: ``file_size`` for every format unless ``png_size``,
     ``jpeg_size`` or ``fits_size`` says otherwise. PNG and JPEG sizes vary by up to
     ``size_jitter`` (a fraction) around their size; FITS sizes are whole 2880-byte blocks.
-    Port 0 lets the OS choose a free port.
+    ``sizes`` gives a list of sizes per format instead (``(("PNG", (1_500_000, ...)), ...)``):
+    the n-th file of a format gets the n-th size, cycling, without jitter (real size
+    distributions for benchmarks). ``latency`` delays every answer's headers by that many
+    seconds, like a far host. Port 0 lets the OS choose a free port.
     """
 
     seed: int = 1
@@ -32,6 +35,8 @@ class FakeConfig:
     jpeg_size: int | None = None
     fits_size: int | None = None
     size_jitter: float = 0.2
+    sizes: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    latency: float = 0.0
     fits: bool = True
     clashes: bool = True
     hostile_titles: bool = True
@@ -48,10 +53,18 @@ class FakeConfig:
             raise ValueError("pictures must not be negative")
         if not 0.0 <= self.size_jitter < 1.0:
             raise ValueError("size_jitter must be in [0, 1)")
+        if self.latency < 0:
+            raise ValueError("latency must not be negative")
+        if any(size <= 0 for _, sizes in self.sizes for size in sizes):
+            raise ValueError("sizes must be positive")
         for name in ("file_size", "png_size", "jpeg_size", "fits_size"):
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise ValueError(f"{name} must be positive")
+
+    def sizes_for(self, file_format: str) -> tuple[int, ...]:
+        """The listed sizes of a format (empty: use :meth:`size_for` with jitter)."""
+        return next((sizes for name, sizes in self.sizes if name == file_format), ())
 
     def size_for(self, file_format: str) -> int:
         """The configured size of one file of a format (``PNG``, ``JPEG`` or ``FITS``)."""

@@ -141,6 +141,7 @@ class CatalogGenerator:
         self._config = config
         self._titles, self._telescopes = catalog_data()
         self._rng = random.Random(f"catalog:{config.seed}")
+        self._counts: dict[str, int] = {}
         self._uids: set[str] = set()
         self._ids = {"mission": 3842122, "image": 17197527, "customer": 14888000}
         self._newest = _NEWEST
@@ -275,7 +276,12 @@ class CatalogGenerator:
     def _spec(self, draft: MissionDraft, item: FileDraft) -> BodySpec:
         file_format = {"fit": "FITS", "png": "PNG"}.get(item.name.rsplit(".", 1)[-1], "JPEG")
         target = self._config.size_for(file_format)
-        if file_format == "FITS":
+        if listed := self._config.sizes_for(file_format):
+            count = self._counts[file_format] = self._counts.get(file_format, 0) + 1
+            target = listed[(count - 1) % len(listed)]
+            size = max(MIN_SIZE[file_format], target)
+            size = fits_size(size) if file_format == "FITS" else size
+        elif file_format == "FITS":
             size = fits_size(target)
         else:
             jitter = self._config.size_jitter

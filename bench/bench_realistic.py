@@ -1,0 +1,198 @@
+"""The yardstick: slooh where users live, a far host, real file sizes, the service's budget.
+
+Cases (``--cases``, comma-separated; default all):
+
+- ``far``: the fake Slooh answers every request after ``--latency`` seconds (80 ms, a far
+  host) and sends each body at ``--speed`` bytes a second a connection (4 MB/s); file sizes are
+  drawn from a real library (tests/data/legacy_download_tracker.json: PNG around 1-5 MB, FITS
+  up to 35 MB). The whole CLI (``slooh download --json --quiet``, listing included, rate
+  limits off) and the bare httpx script (bench/bare_download.py: the same URLs, known in
+  advance, the same 4 connections) alternate for ``--rounds`` pairs; both are timed as whole
+  processes. Target: median CLI/bare <= 1.02.
+- ``budget``: the same far host with ``rate_limit`` = ``--rate`` (30) for ``--budget-files``
+  files (50): from the server's request log, every request of any kind in any 60 s window
+  (target <= the limit), the least busy full window, the sustained rate (target >= 95 % of
+  the limit) and the run's wall time against the ideal one (the last of R requests cannot go
+  before ``(R - 1) // limit`` whole minutes).
+- ``cpu``: loopback, ``--cpu-files`` files of 64 KiB: CPU time per file of the CLI and of the
+  bare script (a cost figure on slow hardware, not a design target).
+
+The fake server runs in its own process (bench/_harness.py). Run with ``--help`` for knobs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+from _harness import (
+    REPO,
+    Figure,
+    ServerProcess,
+    Timed,
+    machine_note,
+    median,
+    print_figures,
+    rate_figures,
+    save_figures,
+    scratch,
+)
+from bench_download import catalog_urls, run_bare, run_cli
+
+TRACKER = REPO / "tests" / "data" / "legacy_download_tracker.json"
+
+
+def real_sizes(folder: Path) -> Path:
+    """A sizes file for the fake server: the real library's PNG and FITS sizes, in a fixed
+    spread order (largest, smallest, ...) so that any prefix has a realistic mix."""
+    images = json.loads(TRACKER.read_text(encoding="utf-8"))["images"].values()
+    sizes: dict[str, list[int]] = {"PNG": [], "FITS": []}
+    for image in images:
+        kind = "FITS" if image["image_type"].upper() == "FITS" else "PNG"
+        sizes[kind].append(int(image["file_size"]))
+    spread = {kind: _spread(sorted(values)) for kind, values in sizes.items()}
+    path = folder / "sizes.json"
+    path.write_text(json.dumps(spread))
+    return path
+
+
+def _spread(ordered: list[int]) -> list[int]:
+    """Every value, in an order whose prefixes sample the whole range (a stride permutation)."""
+    count = len(ordered)
+    stride = next(s for s in range(int(count * 0.618), count) if math.gcd(s, count) == 1)
+    return [ordered[(i * stride) % count] for i in range(count)]
+
+
+def far_args(args: argparse.Namespace, sizes: Path, pictures: int) -> list[str]:
+    faults = f"slow_bytes_per_s={int(args.speed)}"
+    return ["--pictures", str(pictures), "--sizes-file", str(sizes), "--latency",
+            str(args.latency), "--faults", faults, "--no-hostile-titles"]  # fmt: skip
+
+
+def case_far(args: argparse.Namespace, tmp: Path, sizes: Path) -> list[Figure]:
+    server_args = far_args(args, sizes, args.pictures)
+    pairs: list[tuple[Timed, Timed]] = []
+    with ServerProcess(server_args) as srv:
+        urls = catalog_urls(server_args, srv.download_base_url)
+        total = sum(f.size for f in _files(server_args))
+        print(f"  far: {len(urls)} files, {total / 1e6:.0f} MB, latency {args.latency * 1000:.0f}"
+              f" ms, {args.speed / 1e6:.1f} MB/s a connection", flush=True)  # fmt: skip
+        for number in range(args.rounds):
+            bare = run_bare(tmp, urls, args.threads, len(urls), f"far{number}")
+            cli = run_cli(tmp, srv, args.threads, len(urls), f"far{number}")
+            pairs.append((bare, cli))
+            print(f"  far round {number + 1}: bare {bare.seconds:6.2f} s, cli {cli.seconds:6.2f} s,"
+                  f" ratio {cli.seconds / bare.seconds:.3f}", flush=True)  # fmt: skip
+    ratio = median([cli.seconds / bare.seconds for bare, cli in pairs])
+    spread = [cli.seconds / bare.seconds for bare, cli in pairs]
+    value = (f"{ratio:.3f}x (bare {median([b.seconds for b, _ in pairs]):.1f} s, cli "
+             f"{median([c.seconds for _, c in pairs]):.1f} s, range {min(spread):.3f}-"
+             f"{max(spread):.3f}, {len(urls)} files, {total / 1e6:.0f} MB)")  # fmt: skip
+    return [Figure("far host, real sizes, 4 connections: cli/bare", value, "<= 1.02x",
+                   ratio <= 1.02)]  # fmt: skip
+
+
+def _files(server_args: list[str]) -> list:  # type: ignore[type-arg]
+    from _harness import server_config
+
+    from slooh_async.fake_server import Catalog
+
+    config = server_config(server_args)
+    return list(Catalog(config).expected_files(include_fits=config.fits))
+
+
+def case_budget(args: argparse.Namespace, tmp: Path, sizes: Path) -> list[Figure]:
+    pictures = max(1, args.budget_files // 2)
+    server_args = far_args(args, sizes, pictures)
+    files = len(_files(server_args))
+    with ServerProcess(server_args) as srv:
+        timed = run_cli(tmp, srv, args.threads, files, "budget", rate_limit=args.rate,
+                        download_rate_limit=None)  # fmt: skip
+        times = sorted(srv.times("api") + srv.times("download"))
+    requests = len(times)
+    ideal = (requests - 1) // args.rate * 60.0
+    run = timed.json()["elapsed_seconds"]
+    full = _full_window_counts(times)
+    figures = rate_figures(f"every request at rate_limit {args.rate}/min", times, args.rate,
+                           f"; {files} files, {requests} requests")  # fmt: skip
+    figures.append(Figure(
+        f"rate_limit {args.rate}/min: least busy full 60 s window",
+        f"{min(full, default=0)} requests ({len(full)} full windows)",
+    ))  # fmt: skip
+    figures.append(Figure(
+        f"rate_limit {args.rate}/min: run time / ideal",
+        f"{run / ideal:.3f} ({run:.1f} s for {requests} requests; ideal {ideal:.0f} s)"
+        if ideal else f"{run:.1f} s (within one window: no ideal to compare)",
+        "<= 1.10", (run / ideal <= 1.10) if ideal else None,
+    ))  # fmt: skip
+    return figures
+
+
+def _full_window_counts(times: list[float]) -> list[int]:
+    from _harness import full_windows
+
+    return full_windows(times)
+
+
+def case_cpu(args: argparse.Namespace, tmp: Path) -> list[Figure]:
+    count = args.cpu_files
+    server_args = ["--pictures", str(count), "--no-fits", "--file-size", str(64 * 1024)]
+    cpu: list[tuple[Timed, Timed]] = []
+    with ServerProcess(server_args) as srv:
+        urls = catalog_urls(server_args, srv.download_base_url)
+        run_cli(tmp, srv, args.threads, len(urls), "cpu-warm")
+        for number in range(args.rounds):
+            cpu.append((run_bare(tmp, urls, args.threads, len(urls), f"cpu{number}"),
+                        run_cli(tmp, srv, args.threads, len(urls), f"cpu{number}")))  # fmt: skip
+    bare = median([b.cpu_seconds for b, _ in cpu]) / len(urls) * 1e6
+    cli = median([c.cpu_seconds for _, c in cpu]) / len(urls) * 1e6
+    return [Figure(
+        f"loopback {len(urls)} x 64 KiB: CPU per file",
+        f"cli {cli:.0f} us, bare {bare:.0f} us ({cli / bare:.2f}x; a cost figure, not a target)",
+    )]  # fmt: skip
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add = parser.add_argument
+    add("--cases", default="far,budget,cpu", help="far,budget,cpu (default: all)")
+    add("--pictures", type=int, default=14, help="pictures in the far case (their missions' "
+        "FITS frames come along; default 14: about 40 files)")
+    add("--latency", type=float, default=0.08, help="seconds before every answer (0.08)")
+    add("--speed", type=float, default=4e6, help="bytes a second a connection (4e6)")
+    add("--threads", type=int, default=4, help="parallel downloads (4)")
+    add("--rounds", type=int, default=3, help="bare/cli pairs (default 3)")
+    add("--rate", type=int, default=30, help="rate_limit of the budget case (30)")
+    add("--budget-files", type=int, default=50, help="about this many files (50)")
+    add("--cpu-files", type=int, default=500, help="files of the cpu case (500)")
+    add("--json-out", help="append the figures as JSON lines to this file (run_all.py)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    print(f"bench_realistic: {machine_note()}", flush=True)
+    figures: list[Figure] = []
+    with scratch() as tmp:
+        sizes = real_sizes(tmp)
+        for case in cases:
+            if case == "far":
+                figures += case_far(args, tmp, sizes)
+            elif case == "budget":
+                figures += case_budget(args, tmp, sizes)
+            elif case == "cpu":
+                figures += case_cpu(args, tmp)
+            else:
+                raise SystemExit(f"unknown case {case!r}")
+    print("bench_realistic figures:")
+    print_figures(figures)
+    save_figures(args.json_out, "bench_realistic", figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -140,13 +140,16 @@ def _full_window_counts(times: list[float]) -> list[int]:
 def case_cpu(args: argparse.Namespace, tmp: Path) -> list[Figure]:
     count = args.cpu_files
     server_args = ["--pictures", str(count), "--no-fits", "--file-size", str(64 * 1024)]
-    cpu: list[tuple[Timed, Timed]] = []
     with ServerProcess(server_args) as srv:
         urls = catalog_urls(server_args, srv.download_base_url)
         run_cli(tmp, srv, args.threads, len(urls), "cpu-warm")
-        for number in range(args.rounds):
-            cpu.append((run_bare(tmp, urls, args.threads, len(urls), f"cpu{number}"),
-                        run_cli(tmp, srv, args.threads, len(urls), f"cpu{number}")))  # fmt: skip
+        cpu = [
+            (
+                run_bare(tmp, urls, args.threads, len(urls), f"cpu{number}"),
+                run_cli(tmp, srv, args.threads, len(urls), f"cpu{number}"),
+            )
+            for number in range(args.rounds)
+        ]
     bare = median([b.cpu_seconds for b, _ in cpu]) / len(urls) * 1e6
     cli = median([c.cpu_seconds for _, c in cpu]) / len(urls) * 1e6
     return [Figure(

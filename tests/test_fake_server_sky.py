@@ -86,13 +86,26 @@ def test_frame_headers_carry_the_observation() -> None:
 
 
 def test_rgb_frames_of_a_mission_share_their_stars() -> None:
-    """The R, G and B frames of one scene have one size and their brightest stars in the same
-    places; another mission's frame has another field."""
+    """The R, G and B frames of one mission have one size and their brightest stars in the
+    same places; another object's frame has another field."""
     red, green, blue = (pixels(frame(band, seed=n)) for n, band in enumerate("rgb"))
     assert red.shape == green.shape == blue.shape == (221, 221)
     stars = brightest(red)
     assert len(stars & brightest(green)) >= 10 and len(stars & brightest(blue)) >= 8
-    assert len(stars & brightest(pixels(frame("r", scene=6)))) <= 3
+    assert len(stars & brightest(pixels(frame("r", title="Crab Nebula (M1)")))) <= 3
+
+
+def test_missions_of_an_object_show_its_sky_shifted() -> None:
+    """Two missions of one object show the same field, moved by their pointing: the frames
+    differ, but one shifted onto the other matches."""
+    first, second = pixels(frame("l", scene=5)), pixels(frame("l", scene=6))
+    spectrum = np.fft.fft2(first - first.mean()).conj() * np.fft.fft2(second - second.mean())
+    peak = np.unravel_index(np.fft.ifft2(spectrum).real.argmax(), first.shape)
+    dy, dx = ((p + n // 2) % n - n // 2 for p, n in zip(peak, first.shape, strict=True))
+    assert (dy, dx) != (0, 0)
+    moved = np.roll(first, (dy, dx), axis=(0, 1))[30:-30, 30:-30]
+    assert np.corrcoef(moved.ravel(), second[30:-30, 30:-30].ravel())[0, 1] > 0.8
+    assert np.corrcoef(first.ravel(), second.ravel())[0, 1] < 0.6
 
 
 def test_frames_look_like_sky() -> None:

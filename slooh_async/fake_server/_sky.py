@@ -11,9 +11,10 @@ only has to look right in a gallery and cost a few milliseconds.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -74,20 +75,38 @@ class Scene:
     components: tuple[Component, ...]
 
 
-def kind_of(title: str, seed: int) -> str:
-    """The kind of target a title names (a seeded guess for catalogue numbers alone)."""
+def kind_of(title: str) -> str:
+    """The kind of target a title names (a guess fixed by the title for catalogue numbers)."""
     lowered = title.lower()
     for keyword, kind in _KINDS:
         if keyword in lowered:
             return kind
-    return _DEFAULT_KINDS[seed % len(_DEFAULT_KINDS)]
+    return _DEFAULT_KINDS[_title_number(title) % len(_DEFAULT_KINDS)]
+
+
+def _title_number(title: str) -> int:
+    return int.from_bytes(hashlib.blake2b(title.encode(), digest_size=8).digest(), "big")
 
 
 @lru_cache(maxsize=256)
 def scene_for(title: str, seed: int) -> Scene:
-    """The scene of a mission: the same title and seed always draw the same sky."""
-    kind = kind_of(title, seed)
-    rng = random.Random(f"scene:{seed}:{kind}")
+    """The scene of a mission: the object's own sky (fixed by its title: the same stars and
+    nebula every time it is observed), seen with the mission's pointing, a small offset
+    fixed by ``seed``."""
+    base = _object_scene(title.strip())
+    rng = random.Random(f"pointing:{seed}")
+    dx, dy = (rng.choice((-1, 1)) * rng.uniform(0.02, 0.05) for _ in range(2))
+    return Scene(
+        base.kind,
+        tuple((x + dx, y + dy, flux, colour) for x, y, flux, colour in base.stars),
+        tuple(replace(part, x=part.x + dx, y=part.y + dy) for part in base.components),
+    )
+
+
+@lru_cache(maxsize=256)
+def _object_scene(title: str) -> Scene:
+    kind = kind_of(title)
+    rng = random.Random(f"object:{_title_number(title)}")
     stars = () if kind in ("moon", "jupiter", "saturn") else _stars(rng, kind)
     return Scene(kind, stars, _components(rng, kind))
 

@@ -145,6 +145,7 @@ def _environment() -> Any:
         "ra": right_ascension,
         "dec": declination,
         "number": lambda value: f"{value:,}",
+        "plural": plural,
     }
     env.filters.update(filters)
     env.globals["version"] = __version__
@@ -179,6 +180,11 @@ def duration(seconds: float | None) -> str:
         return f"{minutes:.0f} min"
     hours, rest = divmod(round(minutes), 60)
     return f"{hours} h {rest:02d} min"
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 picture``, ``2 pictures`` (the nouns the pages count take an s)."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _count(value: float) -> str:

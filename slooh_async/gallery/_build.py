@@ -31,8 +31,9 @@ __all__ = ["GalleryReport", "Progress", "build_gallery", "write_gallery"]
 Progress = Callable[[str, int, int], None]
 #: Recent download sessions shown on the home page.
 _SESSIONS = 12
-#: Fewer previews than this are made in this process: starting workers would cost more.
-_POOL_THRESHOLD = 6
+#: Fewer previews than this are made in this process: starting a worker (a new interpreter
+#: importing numpy, astropy and Pillow) costs about what 20 small previews do.
+_POOL_THRESHOLD = 24
 _COLOUR_FILTERS = ("R", "G", "B")
 
 

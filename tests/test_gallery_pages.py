@@ -325,3 +325,12 @@ def test_noop_rebuild_imports_no_image_library(library: Library, tmp_path: Path)
 def test_formats(function: Callable[[Any], str], value: Any, text: str) -> None:
     """Exposure, sizes and coordinates read as astronomers write them."""
     assert function(value) == text
+
+
+def test_an_empty_library_still_has_a_home_page(tmp_path: Path) -> None:
+    """A library with nothing downloaded yet gets a home page and an empty table, no error."""
+    report = write_gallery(tmp_path, [], [])
+    assert (report.objects, report.files, report.previews_made) == (0, 0, 0)
+    home = read_page(tmp_path / "index.html")
+    assert "Nothing downloaded yet." in " ".join(home.text) and not home.unclosed
+    assert file_index(tmp_path) == []

@@ -8,6 +8,7 @@ import threading
 import warnings
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -233,3 +234,18 @@ def test_astropy_is_loaded_only_for_fits(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert output.strip() == "[]"
+
+
+def test_media_and_gallery_export_their_public_names() -> None:
+    """``__all__`` of media lists exactly its public names; every name of the gallery's
+    ``__all__`` (loaded lazily) exists."""
+    import slooh_async.gallery as gallery
+    import slooh_async.media as media
+
+    public = {
+        name
+        for name in dir(media)
+        if not name.startswith("_") and not isinstance(getattr(media, name), ModuleType)
+    }
+    assert set(media.__all__) == public - {"annotations"}
+    assert all(getattr(gallery, name) is not None for name in gallery.__all__)

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RUN    := $(VENV)/.installed-run
 TEST   := $(VENV)/.installed-test
 
-.PHONY: demo test test-slow lint bench clean help
+.PHONY: demo test test-slow test-browser lint bench clean help
 
 help:
 	@echo "make demo   - install and download the bundled fake server's catalog into ./slooh-demo"
@@ -13,6 +13,7 @@ help:
 	@echo "make lint   - ruff, mypy (strict) and the import contract (layers, no cycles)"
 	@echo "make test-slow - the long end-to-end checks (the rate budget in real time: ~3 min)"
 	@echo "make bench  - performance figures (ratios against a baseline in the same run)"
+	@echo "make test-browser - the gallery of a demo library in headless Chromium (installs it)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "slooh-async needs Python 3.11 or newer (set PYTHON=python3.11)")'
@@ -41,8 +42,14 @@ test: lint
 test-slow: $(TEST)
 	$(BIN)/python -m pytest -q -m slow
 
+# Not part of `make test`: it needs a browser. Chromium comes from the system's packages.
+test-browser: $(TEST)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		{ apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; }
+	$(BIN)/python tests/browser_check.py --out browser-check
+
 bench: $(TEST)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) slooh-demo .mypy_cache .ruff_cache .pytest_cache build dist *.egg-info
+	rm -rf $(VENV) slooh-demo browser-check .mypy_cache .ruff_cache .pytest_cache build dist *.egg-info

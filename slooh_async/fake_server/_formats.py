@@ -1,90 +1,42 @@
-"""Valid PNG, JPEG and FITS files of any size, described as ``prefix + unit * count + tail``.
+"""Valid PNG, JPEG and FITS files of any size that look like the sky: ``prefix + unit * count
++ tail``.
 
-A big file is mostly one repeated *unit* (a private PNG chunk, a JPEG comment segment, or a
-slice of FITS pixel data), so any byte range is cheap to compute and nothing big is held in
-memory. The units' bytes come from one shared random block at a per-file offset: each file's
-bytes differ and are fixed by its ``body_seed``.
+The head of every file is a real image of its mission's synthetic sky (:mod:`._sky`): a PNG or
+JPEG picture as large as the file's size allows (up to 256 pixels), or a FITS frame whose data
+fills the file (:mod:`._fits_body`). A big file is then mostly one repeated *unit* (a private
+PNG chunk, a JPEG comment segment, or empty-sky FITS pixels), so any byte range is cheap to
+compute and nothing big is held in memory. Units come from shared random blocks at a per-file
+offset: each file's bytes differ and are fixed by its spec.
 """
 
 from __future__ import annotations
 
-import base64
+import io
 import math
-import random
 import struct
 import zlib
-from dataclasses import dataclass
-from datetime import datetime
-from functools import cache, lru_cache
+from functools import lru_cache
+
+from ._fits_body import fits_layout
+from ._spec import MIN_SIZE, UNIT, BodySpec, Layout, ascii_text, noise
 
 __all__ = ["MIN_SIZE", "UNIT", "BodySpec", "Layout", "build_layout", "fits_size"]
 
-UNIT = 64 * 1024
-#: The smallest size each format can be built at (header, image and trailer).
-MIN_SIZE = {"PNG": 1024, "JPEG": 1024, "FITS": 2 * 2880}
-_BLOCK_SIZE = 1 << 20
 _FITS_BLOCK = 2880
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# A 16x16 baseline JPEG made once with Pillow: SOI and APP0 (JFIF) come first, the rest
-# (tables, frame, scan, EOI) goes after our comment segments.
-_JPEG_HEAD = bytes.fromhex("ffd8ffe000104a46494600010100000100010000")
-_JPEG_REST = base64.b64decode(
-    "/9sAQwAFAwQEBAMFBAQEBQUFBgcMCAcHBwcPCwsJDBEPEhIRDxERExYcFxMUGhURERghGBodHR8fHxMXIiQiHiQc"
-    "Hh8e/9sAQwEFBQUHBgcOCAgOHhQRFB4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4e"
-    "Hh4eHh4e/8AAEQgAEAAQAwEiAAIRAQMRAf/EAB8AAAEFAQEBAQEBAAAAAAAAAAABAgMEBQYHCAkKC//EALUQAAIB"
-    "AwMCBAMFBQQEAAABfQECAwAEEQUSITFBBhNRYQcicRQygZGhCCNCscEVUtHwJDNicoIJChYXGBkaJSYnKCkqNDU2"
-    "Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6g4SFhoeIiYqSk5SVlpeYmZqio6Slpqeoqaqys7S1"
-    "tre4ubrCw8TFxsfIycrS09TV1tfY2drh4uPk5ebn6Onq8fLz9PX29/j5+v/EAB8BAAMBAQEBAQEBAQEAAAAAAAAB"
-    "AgMEBQYHCAkKC//EALURAAIBAgQEAwQHBQQEAAECdwABAgMRBAUhMQYSQVEHYXETIjKBCBRCkaGxwQkjM1LwFWJy"
-    "0QoWJDThJfEXGBkaJicoKSo1Njc4OTpDREVGR0hJSlNUVVZXWFlaY2RlZmdoaWpzdHV2d3h5eoKDhIWGh4iJipKT"
-    "lJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uLj5OXm5+jp6vLz9PX29/j5+v/aAAwD"
-    "AQACEQMRAD8A8Z0Lwp9393+ld7oXhT7v7v8ASu70Lwp9393+ld7oXhT7v7r9K2zTiffUXAvGPw+8f//Z"
-)
-_FILTERS = {
-    "l": "Luminance", "r": "Red", "g": "Green", "b": "Blue", "h": "H-Alpha",
-    "o": "OIII", "s": "SII", "m": "Clear", "lrgb": "LRGB",
-}  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class BodySpec:
-    """What a file's bytes depend on (and nothing else)."""
-
-    format: str
-    size: int
-    body_seed: int
-    filename: str
-    title: str
-    telescope: str
-    instrument: str
-    product: str
-    taken_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Layout:
-    """A file's bytes: ``prefix + unit * count + tail``."""
-
-    prefix: bytes
-    unit: bytes
-    count: int
-    tail: bytes
-
-    @property
-    def size(self) -> int:
-        """Total length in bytes."""
-        return len(self.prefix) + len(self.unit) * self.count + len(self.tail)
-
-
-@cache
-def _random_block() -> bytes:
-    return random.Random(0x51007).randbytes(_BLOCK_SIZE)
-
-
-def _noise(seed: int, salt: int, length: int) -> bytes:
-    """``length`` bytes of the shared block at an offset chosen by ``seed`` (≤ 1 MiB - 64 KiB)."""
-    offset = (seed * 2654435761 + salt * 40503) % (_BLOCK_SIZE - UNIT)
-    return _random_block()[offset : offset + length]
+#: Picture sides tried, largest first: the largest whose encoding fits the file is used.
+_SIDES = (256, 192, 128, 96, 64, 48, 32, 24, 16, 8)
+#: Fewest bytes per pixel an encoding of each side takes, by format and colour (measured over
+#: the catalog's titles): a side that cannot fit is not encoded at all.
+_MIN_BYTES_PER_PIXEL = {
+    ("PNG", True): (0.29, 0.37, 0.56, 0.76, 1.16, 1.55, 2.22, 2.72, 3.12, 2.59),
+    ("PNG", False): (0.14, 0.18, 0.27, 0.37, 0.54, 0.69, 0.96, 1.11, 1.18, 1.38),
+    ("JPEG", True): (0.08, 0.12, 0.2, 0.3, 0.47, 0.68, 1.12, 1.67, 3.04, 10.23),
+    ("JPEG", False): (0.08, 0.12, 0.2, 0.28, 0.42, 0.57, 0.83, 1.13, 1.86, 5.36),
+}
+#: Products Slooh delivers as colour pictures (the others are one filter, in grey).
+_COLOUR_PRODUCTS = frozenset({"lrgb", "m"})
+#: A filename longer than this is cut in the text we embed (the budget must stay small).
+_MAX_IDENT = 120
 
 
 def fits_size(target: int) -> int:
@@ -97,11 +49,52 @@ def build_layout(spec: BodySpec) -> Layout:
     """The layout of one file, exactly ``spec.size`` bytes long."""
     if spec.size < MIN_SIZE[spec.format]:
         raise ValueError(f"{spec.format} files need at least {MIN_SIZE[spec.format]} bytes")
-    builders = {"PNG": _png_layout, "JPEG": _jpeg_layout, "FITS": _fits_layout}
-    layout = builders[spec.format](spec)
+    if spec.format == "FITS":
+        layout = fits_layout(spec)
+    else:
+        layout = (_png_layout if spec.format == "PNG" else _jpeg_layout)(spec)
     if layout.size != spec.size:  # pragma: no cover - a bug in a builder
         raise AssertionError(f"{spec.filename}: built {layout.size} bytes, not {spec.size}")
     return layout
+
+
+# --------------------------------------------------------------------------- pictures
+
+
+@lru_cache(maxsize=64)
+def _encoded(title: str, scene: int, product: str, file_format: str, side: int) -> bytes:
+    """The mission's sky as a whole PNG or JPEG file, ``side`` pixels square."""
+    from PIL import Image
+
+    from ._sky import colour_picture, mono_picture, scene_for
+
+    sky = scene_for(title, scene)
+    if product in _COLOUR_PRODUCTS:
+        picture = Image.fromarray(colour_picture(sky, side), mode="RGB")
+    else:
+        picture = Image.fromarray(mono_picture(sky, product, side), mode="L")
+    buffer = io.BytesIO()
+    if file_format == "PNG":
+        picture.save(buffer, format="PNG", compress_level=3)
+    else:
+        picture.save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def _picture(spec: BodySpec, budget: int) -> bytes:
+    """The largest picture of the sky whose encoding takes at most ``budget`` bytes."""
+    floors = _MIN_BYTES_PER_PIXEL[spec.format, spec.product in _COLOUR_PRODUCTS]
+    for side, floor in zip(_SIDES, floors, strict=True):
+        if side * side * floor > budget and side != _SIDES[-1]:
+            continue
+        encoded = _encoded(spec.title, spec.scene, spec.product, spec.format, side)
+        if len(encoded) <= budget:
+            return encoded
+    raise ValueError(f"{spec.filename}: {spec.size} bytes cannot hold a {spec.format} picture")
+
+
+def _ident(spec: BodySpec) -> bytes:
+    return ascii_text(spec.filename)[:_MAX_IDENT].encode()
 
 
 # --------------------------------------------------------------------------- PNG
@@ -116,37 +109,23 @@ _PNG_SOFTWARE = _png_chunk(b"tEXt", b"Software\x00slooh-async fake Slooh server"
 _PNG_END = _png_chunk(b"IEND", b"")
 
 
-@lru_cache(maxsize=256)
-def _png_image(variant: int, side: int = 32) -> bytes:
-    """IHDR and IDAT of a small RGB gradient, one of 256 colour variants.
-
-    Rows use the PNG "Sub" filter, so a gradient is a run of equal deltas and compresses to
-    almost nothing; the variants are cached (deflate's set-up costs more than a small file).
-    """
-    red, green, blue = (variant * 37) % 256, (variant * 101) % 256, (variant * 59) % 256
-    step = bytes((7, 0, 3)) * (side - 1)
-    rows = bytearray()
-    for y in range(side):
-        rows += bytes((1, red, (green + 7 * y) % 256, (blue + 3 * y) % 256)) + step
-    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
-    return _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", zlib.compress(bytes(rows), 9))
-
-
 def _png_layout(spec: BodySpec) -> Layout:
-    head = _PNG_SIGNATURE + _png_image(spec.body_seed % 256) + _PNG_SOFTWARE
-    comment = b"Comment\x00" + _ascii(spec.filename).encode()
-    end = _PNG_END
-    free = spec.size - len(head) - len(end) - (12 + len(comment))
+    comment = b"Comment\x00" + _ident(spec)
+    fixed = len(_PNG_SOFTWARE) + 12 + len(comment)
+    # Pillow's file ends with its IEND, which must stay last: it moves to the tail.
+    picture = _picture(spec, spec.size - fixed)[: -len(_PNG_END)]
+    head = picture + _PNG_SOFTWARE
+    free = spec.size - len(head) - len(_PNG_END) - (12 + len(comment))
     count, rest = divmod(free, UNIT)
     pad, remainder = (0, _filler_chunk(spec, 2, rest)) if rest >= 12 else (rest, b"")
     prefix = head + _png_chunk(b"tEXt", comment + b" " * pad)
     unit = _filler_chunk(spec, 1, UNIT) if count else b""
-    return Layout(prefix, unit, count, remainder + end)
+    return Layout(prefix, unit, count, remainder + _PNG_END)
 
 
 def _filler_chunk(spec: BodySpec, salt: int, total: int) -> bytes:
     # flLr: ancillary, private, safe to copy: every decoder skips it after checking its CRC.
-    return _png_chunk(b"flLr", _noise(spec.body_seed, salt, total - 12))
+    return _png_chunk(b"flLr", noise(spec.body_seed, salt, total - 12))
 
 
 # --------------------------------------------------------------------------- JPEG
@@ -156,75 +135,22 @@ def _jpeg_comment(data: bytes) -> bytes:
     return b"\xff\xfe" + struct.pack(">H", len(data) + 2) + data
 
 
+#: SOI and the JFIF APP0 segment Pillow writes first; our comments go right after them.
+_JPEG_HEAD_LENGTH = 20
+
+
 def _jpeg_layout(spec: BodySpec) -> Layout:
-    ident = f"{_ascii(spec.filename)} - slooh-async fake Slooh server".encode()
-    free = spec.size - len(_JPEG_HEAD) - len(_JPEG_REST) - (4 + len(ident))
+    ident = _ident(spec) + b" - slooh-async fake Slooh server"
+    picture = _picture(spec, spec.size - (4 + len(ident)))
+    head, rest_of_picture = picture[:_JPEG_HEAD_LENGTH], picture[_JPEG_HEAD_LENGTH:]
+    if head[:4] != b"\xff\xd8\xff\xe0":  # pragma: no cover - another Pillow writes otherwise
+        raise AssertionError("Pillow's JPEG does not start with SOI and APP0")
+    free = spec.size - len(picture) - (4 + len(ident))
     count, rest = divmod(free, UNIT)
     if rest >= 4:
-        pad, remainder = 0, _jpeg_comment(_noise(spec.body_seed, 2, rest - 4))
+        pad, remainder = 0, _jpeg_comment(noise(spec.body_seed, 2, rest - 4))
     else:
         pad, remainder = rest, b""
-    prefix = _JPEG_HEAD + _jpeg_comment(ident + b" " * pad)
-    unit = _jpeg_comment(_noise(spec.body_seed, 1, UNIT - 4)) if count else b""
-    return Layout(prefix, unit, count, remainder + _JPEG_REST)
-
-
-# --------------------------------------------------------------------------- FITS
-
-
-def _fits_layout(spec: BodySpec) -> Layout:
-    if spec.size % _FITS_BLOCK:
-        raise ValueError("a FITS size is a whole number of 2880-byte blocks")
-    data_room = spec.size - _FITS_BLOCK
-    pixels = data_room // 2
-    width = min(math.isqrt(pixels), 1440)
-    height = pixels // width
-    data_length = width * height * 2
-    count, rest = divmod(data_length, UNIT)
-    unit = _noise(spec.body_seed, 1, UNIT) if count else b""
-    tail = _noise(spec.body_seed, 2, rest) + bytes(data_room - data_length)
-    return Layout(_fits_header(spec, width, height), unit, count, tail)
-
-
-def _fits_header(spec: BodySpec, width: int, height: int) -> bytes:
-    cards = [
-        _card("SIMPLE", True, "conforms to FITS standard"),
-        _card("BITPIX", 16, "16-bit signed integers"),
-        _card("NAXIS", 2),
-        _card("NAXIS1", width),
-        _card("NAXIS2", height),
-        _card("BZERO", 32768),
-        _card("BSCALE", 1),
-        _card("OBJECT", spec.title.strip()[:60] or "Unknown"),
-        _card("TELESCOP", spec.telescope),
-        _card("INSTRUME", spec.instrument),
-        _card("FILTER", _FILTERS.get(spec.product, spec.product.upper())),
-        _card("DATE-OBS", spec.taken_at.strftime("%Y-%m-%dT%H:%M:%S"), "UTC"),
-        _card("EXPTIME", 30.0 + spec.body_seed % 90, "seconds"),
-        _card("ORIGIN", "slooh-async fake Slooh server"),
-        _card("FILENAME", spec.filename[:60]),
-        "END".ljust(80),
-    ]
-    header = "".join(cards)
-    return header.ljust(_FITS_BLOCK).encode("ascii")
-
-
-def _card(keyword: str, value: bool | int | float | str, comment: str = "") -> str:
-    if isinstance(value, bool):
-        field = ("T" if value else "F").rjust(20)
-    elif isinstance(value, int | float):
-        field = str(value).rjust(20)
-    else:
-        text = _ascii(value).replace("'", "''")[:66]
-        field = f"'{text.ljust(8)}'".ljust(20)
-    card = f"{keyword:<8}= {field}"
-    if comment:
-        card += f" / {comment}"
-    return card[:80].ljust(80)
-
-
-def _ascii(text: str) -> str:
-    """Printable ASCII only (FITS headers and PNG text want it)."""
-    if text.isascii() and text.isprintable():
-        return text
-    return "".join(ch if " " <= ch <= "~" else "?" for ch in text)
+    prefix = head + _jpeg_comment(ident + b" " * pad)
+    unit = _jpeg_comment(noise(spec.body_seed, 1, UNIT - 4)) if count else b""
+    return Layout(prefix, unit, count, remainder + rest_of_picture)

@@ -290,6 +290,8 @@ class CatalogGenerator:
             )
         seed_text = f"{self._config.seed}:{item.uid}".encode()
         body_seed = int.from_bytes(hashlib.blake2b(seed_text, digest_size=8).digest(), "big")
+        scene_text = f"{self._config.seed}:{draft.code}:{draft.start.isoformat()}".encode()
+        scene = int.from_bytes(hashlib.blake2b(scene_text, digest_size=8).digest(), "big")
         return BodySpec(
             format=file_format,
             size=size,
@@ -300,6 +302,7 @@ class CatalogGenerator:
             instrument=item.group or draft.instrument,
             product=item.product,
             taken_at=item.taken_at,
+            scene=scene,
         )
 
     def _picture_quirks(self, item: FileDraft) -> dict[str, Any]:

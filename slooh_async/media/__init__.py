@@ -1,36 +1,32 @@
-"""What a file's bytes say: is a ``.png`` really a whole PNG, a ``.fit`` really FITS?
+"""What a file's bytes say: is a ``.png`` really a whole PNG, a ``.fit`` really FITS, and what
+does a FITS frame's header tell (object, filter, exposure, where in the sky)?
 
 The bottom layer beside ``api`` and ``organizer``: it knows file formats and nothing of the
 service, the library or the run. The engine checks each download with it before the file is
-moved into place; ``slooh verify`` checks the library with it.
+moved into place; ``slooh verify`` checks the library with it; the gallery reads FITS headers
+with it. astropy is loaded only when a FITS file is looked at.
 """
 
 from __future__ import annotations
 
 from ._digest import file_digest
-from ._formats import (
-    FITS_BLOCK,
-    HEAD_BYTES,
-    JPEG_SOI,
-    PNG_SIGNATURE,
-    check_content,
-    check_fits,
-    check_jpeg,
-    check_png,
-    head_problem,
-    sniff,
-)
+from ._fits import FitsHeaderError, FitsSummary, check_fits_file, read_fits_summary
+from ._formats import check_content, check_jpeg, check_png
+from ._sniff import FITS_BLOCK, HEAD_BYTES, JPEG_SOI, PNG_SIGNATURE, head_problem, sniff
 
 __all__ = [
     "FITS_BLOCK",
     "HEAD_BYTES",
     "JPEG_SOI",
     "PNG_SIGNATURE",
+    "FitsHeaderError",
+    "FitsSummary",
     "check_content",
-    "check_fits",
+    "check_fits_file",
     "check_jpeg",
     "check_png",
     "file_digest",
     "head_problem",
+    "read_fits_summary",
     "sniff",
 ]

@@ -46,6 +46,9 @@ class RunOptions:
     download_transport: httpx.AsyncBaseTransport | None = None
 
 
+#: how a run's tracker session ends
+SessionEnd = Literal["completed", "interrupted", "failed"]
+
 #: library_state flag: the last complete sync listed the FITS files too
 FITS_SYNCED = "fits_synced"
 
@@ -199,9 +202,6 @@ async def run_download(
         if session_id is not None:
             with CancelScope(shield=True):
                 await to_thread.run_sync(_end_session, tracker, session_id, status, done)
-
-
-SessionEnd = Literal["completed", "interrupted", "failed"]
 
 
 def _end_session(tracker: Tracker, session_id: int, status: SessionEnd, done: RunSummary) -> None:

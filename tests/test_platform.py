@@ -4,6 +4,7 @@ replaces refused while another program holds a file (Windows)."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ from test_storage import BODY, URL, Host
 
 from slooh_async._exceptions import DownloadError
 from slooh_async.api import RateLimiter, RetryPolicy
+from slooh_async.cli._terminal import _escaping
 from slooh_async.engine import (
     Fetcher,
     _storage,
@@ -201,3 +203,32 @@ def test_a_synchronous_command_stops_on_the_first_signal_and_quits_on_the_second
         signal.raise_signal(signal.SIGINT)
         pytest.fail("the second signal did not interrupt")
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+# ---------------------------------------------------------------------- streams
+
+
+class _SeeksUntilUsed(io.BytesIO):
+    """The bytes under a stream that was opened seekable and whose file no longer is (a
+    terminal put where /dev/null was): tell() fails once ``fail`` is set."""
+
+    fail = False
+
+    def tell(self) -> int:
+        if self.fail:
+            raise OSError(29, "Illegal seek")
+        return super().tell()
+
+
+@pytest.mark.parametrize("tell_fails", [False, True])
+def test_standard_streams_escape_what_their_encoding_lacks(tell_fails: bool) -> None:
+    """An ASCII stream set up by the entry point writes accents and emoji as escapes, also
+    when reconfiguring it is refused (a new text layer then does the escaping)."""
+    raw = _SeeksUntilUsed()
+    stream = io.TextIOWrapper(raw, encoding="ascii")
+    raw.fail = tell_fails
+    escaping = _escaping(stream)
+    escaping.write("\u00c9toiles \U0001f52d\n")
+    escaping.flush()
+    assert raw.getvalue() == b"\\xc9toiles \\U0001f52d\n"
+    assert (escaping is stream) is not tell_fails

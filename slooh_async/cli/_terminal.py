@@ -11,10 +11,12 @@ registers its undoing with :func:`restored_on_quit`, and :func:`quit_now` runs i
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 __all__ = ["flush_output", "quit_now", "restored_on_quit", "setup_streams"]
 
@@ -26,16 +28,42 @@ _restorers: list[Callable[[], None]] = []
 def setup_streams() -> None:
     """Let stdout and stderr write any text: what their encoding lacks becomes an escape
     (``\\u2014``), never an error. Their encoding itself is left as it is."""
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)  # None under pythonw
-        if reconfigure is None:
-            continue
-        try:
-            reconfigure(errors="backslashreplace")
-        except (OSError, ValueError):
-            # Linux terminals claim to be seekable, then refuse the tell() this makes; they
-            # write UTF-8 (Python coerces the C locale), so nothing is lost by leaving them
-            log.debug("cannot reconfigure %s", getattr(stream, "name", stream))
+    sys.stdout = _escaping(sys.stdout)
+    sys.stderr = _escaping(sys.stderr)
+
+
+def _escaping(stream: Any) -> Any:
+    if not isinstance(stream, io.TextIOWrapper):  # None under pythonw; a test's capture
+        return stream
+    try:
+        stream.reconfigure(errors="backslashreplace")
+        return stream
+    except OSError:
+        pass
+    # The stream believes it can seek but its file cannot (a terminal put where /dev/null
+    # was, as launchers and schedulers do): reconfiguring fails on tell(). A new text
+    # layer over the same bytes, told the truth, escapes instead.
+    stream.flush()
+    return io.TextIOWrapper(
+        _Unseekable(stream.buffer),
+        encoding=stream.encoding,
+        errors="backslashreplace",
+        line_buffering=stream.line_buffering,
+        write_through=stream.write_through,
+    )
+
+
+class _Unseekable:
+    """A binary stream that says it cannot seek, and is otherwise the stream it wraps."""
+
+    def __init__(self, buffer: Any) -> None:
+        self._buffer = buffer
+
+    def seekable(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._buffer, name)
 
 
 @contextmanager

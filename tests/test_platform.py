@@ -23,11 +23,14 @@ from slooh_async.engine import (
     Fetcher,
     _storage,
     download_client,
+    journal_path,
     open_stop_signals,
+    recover_journal,
     stop_requested,
 )
 from slooh_async.media import FileInUseError, _replace, replace_file, retry_in_use
 from slooh_async.organizer import meta_path, part_path
+from slooh_async.tracker import ImageRow, Tracker
 
 real_replace = os.replace
 
@@ -232,3 +235,30 @@ def test_standard_streams_escape_what_their_encoding_lacks(tell_fails: bool) -> 
     escaping.flush()
     assert raw.getvalue() == b"\\xc9toiles \\U0001f52d\n"
     assert (escaping is stream) is not tell_fails
+
+
+# ---------------------------------------------------------------------- reorganize
+
+
+def test_the_run_after_a_hard_stop_points_the_tracker_and_removes_emptied_folders(
+    tmp_path: Path,
+) -> None:
+    """A reorganization killed after moving a file (journal left behind): the next run
+    records the file where it is and removes the folder the move emptied, not the others."""
+    library = tmp_path / "library"
+    old = library / "M42" / "Chile One" / "a.png"
+    new = library / "Chile One" / "2026" / "M42" / "a.png"
+    kept = library / "M31" / "b.png"
+    for path in (old, kept):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"png")
+    with Tracker.open(library / ".slooh" / "tracker.sqlite3", base_path=library) as tracker:
+        tracker.record_batch([ImageRow(key="1", status="done", path=old, size=3)])
+        journal_path(tracker).write_text(json.dumps([["1", str(old), str(new)]]))
+        new.parent.mkdir(parents=True)
+        os.rename(old, new)  # the move was done, its bookkeeping was not
+        assert recover_journal(tracker) == 1
+        record = tracker.get("1")
+    assert record is not None and record.path == new
+    assert not (library / "M42").exists()
+    assert kept.read_bytes() == b"png" and not journal_path(tracker).exists()

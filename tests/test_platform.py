@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from test_storage import BODY, URL, Host
@@ -19,15 +20,21 @@ from test_storage import BODY, URL, Host
 from slooh_async._exceptions import DownloadError
 from slooh_async.api import RateLimiter, RetryPolicy
 from slooh_async.cli._terminal import _escaping
+from slooh_async.config import Settings
 from slooh_async.engine import (
+    DownloadRequest,
+    Event,
     Fetcher,
+    FileStarted,
     _storage,
     download_client,
     journal_path,
     open_stop_signals,
     recover_journal,
+    run_download,
     stop_requested,
 )
+from slooh_async.fake_server import FakeConfig, FakeSlooh, Faults
 from slooh_async.media import FileInUseError, _replace, replace_file, retry_in_use
 from slooh_async.organizer import meta_path, part_path
 from slooh_async.tracker import ImageRow, Tracker
@@ -262,3 +269,39 @@ def test_the_run_after_a_hard_stop_points_the_tracker_and_removes_emptied_folder
     assert record is not None and record.path == new
     assert not (library / "M42").exists()
     assert kept.read_bytes() == b"png" and not journal_path(tracker).exists()
+
+
+# ---------------------------------------------------------------------- sessions
+
+
+class CancelAtFirstFile:
+    """An event sink that cancels the run as soon as a download starts."""
+
+    def __init__(self, scope: anyio.CancelScope) -> None:
+        self.scope = scope
+
+    def emit(self, event: Event) -> None:
+        if isinstance(event, FileStarted):
+            self.scope.cancel()
+
+
+@pytest.mark.anyio
+async def test_a_run_cancelled_from_outside_ends_its_session_interrupted(tmp_path: Path) -> None:
+    """Ctrl-C before the pipeline watches for it (the event loop cancels the run): the
+    session ends 'interrupted', not 'failed'."""
+    config = FakeConfig(pictures=6, seed=3, fits=False, file_size=40_000)
+    with FakeSlooh(config).running() as server:
+        server.set_faults(Faults(slow_bytes_per_s=20_000, scope="downloads"))
+        settings = Settings.model_validate(
+            {
+                "slooh": {"base_url": server.base_url, "username": "demo", "password": "demo"},
+                "download": {"rate_limit": 0},
+                "folders": {"base_path": str(tmp_path / "lib")},
+            }
+        )
+        base = settings.folders.base_path
+        with Tracker.open(settings.tracker_path, base_path=base) as tracker:
+            with anyio.CancelScope() as scope:
+                sink = CancelAtFirstFile(scope)
+                await run_download(settings, tracker, DownloadRequest(), events=sink)
+            assert [s.status for s in tracker.sessions()] == ["interrupted"]

@@ -10,7 +10,7 @@ TEST   := $(VENV)/.installed-test
 help:
 	@echo "make demo   - install and download the bundled fake server's catalog into ./slooh-demo"
 	@echo "make test   - install test tools, run lint and the whole suite"
-	@echo "make lint   - ruff, mypy (strict) and the import contract (layers, no cycles)"
+	@echo "make lint   - ruff, mypy (strict; for Linux, Windows and macOS) and the import contract"
 	@echo "make test-slow - the long end-to-end checks (the rate budget in real time: ~3 min)"
 	@echo "make bench  - performance figures (ratios against a baseline in the same run)"
 	@echo "make test-browser - the gallery of a demo library in headless Chromium (installs it)"
@@ -34,6 +34,8 @@ demo: $(RUN)
 lint: $(TEST)
 	$(BIN)/ruff check slooh_async tests bench
 	$(BIN)/mypy slooh_async
+	$(BIN)/mypy --platform win32 --cache-dir .mypy_cache/win32 slooh_async
+	$(BIN)/mypy --platform darwin --cache-dir .mypy_cache/darwin slooh_async
 	$(BIN)/lint-imports
 
 test: lint

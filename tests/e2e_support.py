@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,15 +85,37 @@ def make_library(
     return Library(root, config, server)
 
 
-def slooh_process(library: Library, *args: str, **kwargs: Any) -> subprocess.Popen[str]:
-    """`python -m slooh_async ARGS` in a child process (for signals and locks)."""
+def slooh_process(
+    library: Library, *args: str, windows_like: bool = False, **kwargs: Any
+) -> subprocess.Popen[str]:
+    """`python -m slooh_async ARGS` in a child process (for signals and locks); with
+    ``windows_like``, through ``tests/windows_like.py``: without the POSIX facilities Windows
+    lacks (loop signal handlers, ``O_NOFOLLOW``, ``os.writev``; one replace refused)."""
     env = {**os.environ, "SLOOH_CONFIG": str(library.config), "PYTHONUNBUFFERED": "1"}
+    env.update(kwargs.pop("env", {}))
+    command = [str(REPO / "tests" / "windows_like.py")] if windows_like else ["-m", "slooh_async"]
     return subprocess.Popen(
-        [sys.executable, "-m", "slooh_async", *args],
+        [sys.executable, *command, *args],
         cwd=library.root.parent,
         env=env,
         text=True,
+        encoding="utf-8",
+        errors="replace",
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         **kwargs,
     )
+
+
+def wait_for_files(library: Library, count: int, timeout: float = 60) -> None:
+    """Until ``count`` files are in the library (a run is under way)."""
+    deadline = time.monotonic() + timeout
+    while len(library.files()) < count:
+        assert time.monotonic() < deadline, "the download never got going"
+        time.sleep(0.05)
+
+
+def sessions(library: Library) -> list[tuple[str, str]]:
+    """(command, status) of every tracker session, oldest first."""
+    with sqlite3.connect(library.root / ".slooh" / "tracker.sqlite3") as db:
+        return list(db.execute("select command, status from sessions order by id"))

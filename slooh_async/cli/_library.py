@@ -310,6 +310,7 @@ def export(
 
     Example: slooh export --format csv -o library.csv
     """
+    from ..media import replace_file
     from ..tracker import export_records
 
     settings = _settings(dest, False)
@@ -320,11 +321,14 @@ def export(
             )
             return
         temporary = output.with_name(output.name + ".part")
-        with open(temporary, "w", encoding="utf-8", newline="") as handle:
-            count = export_records(
-                tracker, format_.value, handle, status=status.value if status else None
-            )
-        temporary.replace(output)
+        try:
+            with open(temporary, "w", encoding="utf-8", newline="") as handle:
+                count = export_records(
+                    tracker, format_.value, handle, status=status.value if status else None
+                )
+            replace_file(temporary, output)  # a spreadsheet that has it open: tried a while
+        finally:
+            temporary.unlink(missing_ok=True)
     stderr_console().print(f"Wrote {count} records to {output}")
 
 
@@ -340,24 +344,25 @@ def reorganize(
 
     Example: slooh reorganize --dry-run
     """
-    import signal
-
-    from ..engine import ReorganizeReport, apply_moves, plan_reorganize, recover_journal
+    from ..engine import (
+        ReorganizeReport,
+        apply_moves,
+        plan_reorganize,
+        recover_journal,
+        stop_requested,
+    )
     from ..organizer import FileOrganizer
 
     settings = _settings(dest, json_)
-    with _tracker(settings, lock=True) as tracker:
+    # Ctrl-C or SIGTERM: stop after the file being moved (exit 130); again: at once (the
+    # journal lets the next run point the tracker at wherever each file is)
+    with stop_requested() as stop, _tracker(settings, lock=True) as tracker:
         recovered = 0 if dry_run else recover_journal(tracker)
         moves, missing = plan_reorganize(tracker, FileOrganizer(settings.folders))
         if dry_run:
-            report = ReorganizeReport(planned=len(moves), missing=missing)
+            report = ReorganizeReport(planned=len(moves), missing=missing, interrupted=stop())
         else:
-            stop = {"now": False}
-            previous = signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
-            try:
-                report = apply_moves(tracker, moves, stop=lambda: stop["now"])
-            finally:
-                signal.signal(signal.SIGINT, previous)
+            report = apply_moves(tracker, moves, stop=stop)
             report.missing = missing
         report.recovered = recovered
     if json_:
@@ -382,8 +387,11 @@ def _print_moves(moves: list[Any], report: Any, dry_run: bool, base: Path) -> No
     if not moves:
         console.print("Every file is already where the templates want it.")
         return
+    done = "Would move" if dry_run else "Moved"
+    of = f" of {len(moves)}" if report.interrupted and not dry_run else ""
     table = Table(
-        title=f"{'Would move' if dry_run else 'Moved'} {len(moves)} file(s)", title_justify="left"
+        title=f"{done} {len(moves) if dry_run else report.moved}{of} file(s)",
+        title_justify="left",
     )
     table.add_column("From")
     table.add_column("To")
@@ -396,6 +404,8 @@ def _print_moves(moves: list[Any], report: Any, dry_run: bool, base: Path) -> No
         console.print(
             f"[yellow]{len(report.missing)} tracked file(s) are missing (see `slooh verify`).[/]"
         )
+    if report.interrupted:
+        console.print("[yellow]Interrupted: run `slooh reorganize` again to finish.[/]")
 
 
 def _relative(path: Path, base: Path) -> str:

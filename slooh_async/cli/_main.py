@@ -6,7 +6,6 @@ failed, 4 service unreachable or kept failing, 5 local disk error, 130 interrupt
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ import typer
 from .._version import __version__
 from . import _config, _library, _login, _sync
 from ._common import STATE, setup_logging
+from ._terminal import flush_output, setup_streams
 
 __all__ = ["app", "main"]
 
@@ -86,7 +86,10 @@ def main() -> None:
     tearing the interpreter down object by object would only cost time: 0.1-0.2 s a run.
     ``atexit`` handlers do not run. To run a command inside another Python program, call
     ``app`` (a Typer app; ``typer.testing.CliRunner`` for tests), not ``main``.
+
+    The standard streams are set up first: text they cannot encode is escaped, not an error.
     """
+    setup_streams()
     # httpx imports its own command line (click, Rich, Pygments: ~70 ms) when they are
     # installed; this process never runs it. Rich still loads when the live display is drawn.
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
@@ -109,13 +112,7 @@ def _exit_code(code: object) -> int:
 
 
 def _leave(code: int) -> NoReturn:
-    logging.shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            if stream is not None:  # None under pythonw and some schedulers
-                stream.flush()
-        except (OSError, ValueError):  # a closed pipe: nothing more can be said anyway
-            pass
+    flush_output()
     os._exit(code)
 
 

@@ -223,6 +223,7 @@ def _execute(
     import anyio
 
     from ..engine import RunOptions, run_download
+    from ._terminal import quit_now, restored_on_quit
 
     STATE.json_output, STATE.quiet = json_, quiet
     setup_logging()
@@ -230,8 +231,8 @@ def _execute(
     if request.fits == "with" and not settings.download.fits:
         request = dataclasses.replace(request, fits="without")
     display = _display(settings.download.threads, json_ or quiet)
-    options = RunOptions(command=command, handle_signals=True)
-    with _open_tracker(settings, request.dry_run) as tracker:
+    options = RunOptions(command=command, handle_signals=True, on_quit=quit_now)
+    with _open_tracker(settings, request.dry_run) as tracker, restored_on_quit(display.stop):
         display.start()
         try:
             summary = anyio.run(

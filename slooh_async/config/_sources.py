@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .._exceptions import ConfigError
+from ..media import replace_file
 from ._errors import closest, show_value
 
 __all__ = [
@@ -84,7 +85,7 @@ def write_config_file(path: Path, data: Mapping[str, Any]) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(name, 0o600)
-        os.replace(name, path)
+        replace_file(name, path)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise

@@ -44,6 +44,7 @@ from ._reorganize import (
     recover_journal,
 )
 from ._runner import RunOptions, budget, client_from_settings, run_download
+from ._signals import STOP_SIGNALS, open_stop_signals, stop_requested
 from ._storage import Fetcher, FetchResult, download_client, parse_content_range
 from ._summary import RunSummary
 
@@ -80,16 +81,19 @@ __all__ = [
     "ReorganizeReport",
     "RunOptions",
     "RunSummary",
+    "STOP_SIGNALS",
     "Skip",
     "apply_moves",
     "budget",
     "client_from_settings",
     "download_client",
     "journal_path",
+    "open_stop_signals",
     "parse_content_range",
     "picture_from_record",
     "plan_reorganize",
     "recover_journal",
     "run_download",
     "scan_library",
+    "stop_requested",
 ]

@@ -1,10 +1,11 @@
 """The engine: listing feeds a bounded stream, N workers download, the tracker remembers.
 
 One task group owns every task: the producer (the lister and what it hands over), ``threads``
-workers, the tracker writer and the signal watcher. The first Ctrl-C/SIGTERM stops the
-listing, lets downloads in flight finish for up to ``grace`` seconds (then cancels them,
-keeping their ``.part``), flushes the tracker and ends the run as interrupted; a second
-signal exits at once.
+workers, the tracker writer and the signal watcher. The first Ctrl-C/SIGTERM (Ctrl-Break on
+Windows) stops the listing, lets downloads in flight finish for up to ``grace`` seconds (then
+cancels them, keeping their ``.part``), flushes the tracker and ends the run as interrupted; a
+second signal ends the process at once, after saving what the tracker has not yet written
+and calling ``on_quit`` (the session ends interrupted, the terminal is restored).
 
 The pipeline records (through the writer) and reports (through events); the summary counts
 the events like any other sink.
@@ -18,6 +19,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 import anyio
 from anyio.abc import ObjectReceiveStream, ObjectSendStream
@@ -39,6 +41,7 @@ from ._events import (
 from ._listing import Known, Lister
 from ._planning import DownloadJob, DownloadRequest, Planner
 from ._producer import Producer
+from ._signals import open_stop_signals
 from ._storage import Fetcher
 from ._summary import RunSummary
 
@@ -50,6 +53,8 @@ _FLUSH_ROWS = 32
 #: planned pages buffered between the lister and the job stream (50 jobs a page by default)
 PAGES_AHEAD = 2
 _FLUSH_SECONDS = 0.5
+#: on a second Ctrl-C, how long saving the tracker and ``on_quit`` may take before the exit
+QUIT_SECONDS = 1.5
 
 
 class _ResultWriter:
@@ -83,6 +88,11 @@ class _ResultWriter:
                 on_error(exc)
                 return
 
+    def take(self) -> list[ImageRow]:
+        """The rows not yet written, now the caller's to record."""
+        rows, self._rows = self._rows, []
+        return rows
+
     async def flush(self) -> None:
         with anyio.CancelScope(shield=True):
             async with self._lock:
@@ -109,6 +119,9 @@ class Pipeline:
     incremental: bool = True
     grace: float = 2.0
     summary: RunSummary = field(default_factory=RunSummary)
+    #: called in a worker thread, for at most :data:`QUIT_SECONDS`, just before a second
+    #: signal ends the process (the runner ends the session, the CLI restores the terminal)
+    on_quit: Callable[[], None] | None = None
     _stopping: anyio.Event = field(default_factory=anyio.Event)
     _inflight: dict[int, anyio.CancelScope] = field(default_factory=dict)
     _drained: anyio.Event = field(default_factory=anyio.Event)
@@ -119,11 +132,12 @@ class Pipeline:
         self.summary.session_id = self.planner.session_id
         self._sink = Fanout((self.summary, self.events))
         self._emit = self._sink.emit
+        self._writer = _ResultWriter(self.tracker)
 
     async def run(self) -> RunSummary:
         """Run to the end (or to an interruption); the summary says what happened."""
         started = time.monotonic()
-        writer = _ResultWriter(self.tracker)
+        writer = self._writer
         send, receive = anyio.create_memory_object_stream[DownloadJob](self.queue_size)
         try:
             async with anyio.create_task_group() as tg:
@@ -151,11 +165,10 @@ class Pipeline:
         self._stopping.set()
 
     async def _watch_signals(self, tg: anyio.abc.TaskGroup) -> None:
-        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        with open_stop_signals() as signals:
             async for signum in signals:
                 if self.summary.interrupted:
-                    log.warning("second interrupt: exiting now")
-                    os._exit(130)
+                    await self._quit_now()
                 self.summary.interrupted = True
                 self._emit(
                     Notice(
@@ -166,6 +179,26 @@ class Pipeline:
                 )
                 self.stop()
                 tg.start_soon(self._cancel_inflight_after_grace)
+
+    async def _quit_now(self) -> NoReturn:
+        """End the process at once, saving what can be saved within :data:`QUIT_SECONDS`:
+        files already in place reach the tracker, then ``on_quit`` runs."""
+        log.warning("second interrupt: exiting now")
+        self._emit(Notice("interrupted again: quitting now", "warning"))
+        rows = self._writer.take()
+
+        def save() -> None:
+            if rows:
+                self.tracker.record_batch(rows)
+            if self.on_quit is not None:
+                self.on_quit()
+
+        with anyio.move_on_after(QUIT_SECONDS, shield=True):
+            try:
+                await anyio.to_thread.run_sync(save, abandon_on_cancel=True)
+            except Exception as exc:  # the process ends anyway; say why the state may lag
+                log.warning("could not save everything before quitting: %s", exc)
+        os._exit(130)
 
     async def _cancel_inflight_after_grace(self) -> None:
         if self._inflight:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..media import replace_file
 from ..organizer import FileOrganizer, Move, exists_except, plan_moves
 from ..tracker import MoveFailed, Tracker, move_file
 from ._placement import Placement
@@ -72,17 +72,21 @@ def plan_reorganize(tracker: Tracker, organizer: FileOrganizer) -> tuple[list[Mo
 
 
 def recover_journal(tracker: Tracker) -> int:
-    """Finish the bookkeeping of an interrupted run: point records at where files are."""
+    """Finish the bookkeeping of an interrupted run: point records at where files are, and
+    remove the folders its moves left empty."""
     journal = journal_path(tracker)
     if not journal.exists():
         return 0
     updates: dict[str, Path] = {}
+    moved_from: set[Path] = set()
     for key, source, target in json.loads(journal.read_text(encoding="utf-8")):
         if Path(target).exists() and not Path(source).exists():
             updates[key] = Path(target)
+            moved_from.add(Path(source).parent)
     if updates:
         tracker.update_paths(list(updates.items()))
     journal.unlink()
+    _prune(moved_from, tracker.base_path)
     return len(updates)
 
 
@@ -124,7 +128,7 @@ def _write_journal(journal: Path, moves: Sequence[Move]) -> None:
     temporary = journal.with_suffix(".tmp")
     rows = [[m.key, str(m.source), str(m.target)] for m in moves]
     temporary.write_text(json.dumps(rows), encoding="utf-8")
-    os.replace(temporary, journal)
+    replace_file(temporary, journal)
 
 
 def _prune(folders: set[Path], base: Path) -> int:

@@ -7,12 +7,13 @@ one path from configuration to files on disk.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
-from anyio import CancelScope, to_thread
+from anyio import CancelScope, get_cancelled_exc_class, to_thread
 
 from ..api import RateLimiter, RetryPolicy, SloohClient, WaitReason, shared_ssl_context
 from ..config import Settings
@@ -31,14 +32,22 @@ log = logging.getLogger("slooh_async.runner")
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How to run, besides what to fetch: the command's name and its plumbing."""
+    """How to run, besides what to fetch: the command's name and its plumbing.
+
+    ``on_quit`` is called (from a worker thread) when a second Ctrl-C is about to end the
+    process at once: the command line restores the terminal there.
+    """
 
     command: str = "download"
     handle_signals: bool = False
+    on_quit: Callable[[], None] | None = None
     retry: RetryPolicy | None = None
     api_transport: httpx.AsyncBaseTransport | None = None
     download_transport: httpx.AsyncBaseTransport | None = None
 
+
+#: how a run's tracker session ends
+SessionEnd = Literal["completed", "interrupted", "failed"]
 
 #: library_state flag: the last complete sync listed the FITS files too
 FITS_SYNCED = "fits_synced"
@@ -116,8 +125,15 @@ async def run_download(
     )
     if writes and options.command != "retry":
         await to_thread.run_sync(tracker.set_needs_full_scan, True)
-    status: Literal["completed", "interrupted", "failed"] = "failed"
+    status: SessionEnd = "failed"
     pipeline: Pipeline | None = None
+
+    def quit_now() -> None:  # a second Ctrl-C: the process ends right after this
+        if options.on_quit is not None:
+            options.on_quit()
+        if session_id is not None and pipeline is not None:
+            _end_session(tracker, session_id, "interrupted", pipeline.summary)
+
     try:
         async with AsyncExitStack() as stack:
             api_budget, files_budget = budget(settings, sink)
@@ -158,6 +174,7 @@ async def run_download(
                 events=sink,
                 handle_signals=options.handle_signals,
                 incremental=incremental,
+                on_quit=quit_now,
             )
             summary = await pipeline.run()
         if summary.interrupted:
@@ -168,6 +185,9 @@ async def run_download(
         if writes and synced:
             await to_thread.run_sync(_mark_synced, tracker, request)
         return summary
+    except get_cancelled_exc_class():  # Ctrl-C before the pipeline watched for it
+        status = "interrupted"
+        raise
     finally:
         done = pipeline.summary if pipeline else RunSummary()
         log.info(
@@ -181,13 +201,15 @@ async def run_download(
         )
         if session_id is not None:
             with CancelScope(shield=True):
-                await to_thread.run_sync(
-                    lambda: tracker.finish_session(
-                        session_id,
-                        status,
-                        downloaded=done.downloaded,
-                        failed=done.failed,
-                        skipped=done.already_downloaded + done.skipped_existing,
-                        bytes=done.total_bytes,
-                    )
-                )
+                await to_thread.run_sync(_end_session, tracker, session_id, status, done)
+
+
+def _end_session(tracker: Tracker, session_id: int, status: SessionEnd, done: RunSummary) -> None:
+    tracker.finish_session(
+        session_id,
+        status,
+        downloaded=done.downloaded,
+        failed=done.failed,
+        skipped=done.already_downloaded + done.skipped_existing,
+        bytes=done.total_bytes,
+    )

@@ -41,7 +41,7 @@ from ..api import (
     parse_retry_after,
     shared_ssl_context,
 )
-from ..media import HEAD_BYTES, file_digest, head_problem
+from ..media import HEAD_BYTES, FileInUseError, file_digest, head_problem, retry_in_use
 from ..organizer import meta_path, part_path
 from ._events import EventSink, NullSink, Retrying, Waiting
 
@@ -201,6 +201,7 @@ class _PartFile:
         self.size = 0  # bytes received, written or buffered
         self.head = b""  # the file's first bytes, for the content check
         self.validator: Validator | None = None  # the version the part's bytes belong to
+        self.target = dest  # where the finished file goes (``final()`` may choose another)
         self._offset = 0
         self._buffer: list[bytes] = []
         self._buffered = 0
@@ -235,15 +236,25 @@ class _PartFile:
 
     def _finish(
         self, last: bytes, final: Callable[[], Path] | None, mtime: datetime | None
-    ) -> Path:
+    ) -> bool:
+        """Move the part into place; False when the move was refused (see :meth:`finish`)."""
         if self.hasher is not None and last:
             self.hasher.update(last)
-        target = final() if final else self.dest
-        os.replace(self.part, target)
-        self.meta.unlink(missing_ok=True)
+        self.target = final() if final else self.dest
+        try:
+            self._place(mtime)
+        except PermissionError:
+            return False
+        return True
+
+    def _place(self, mtime: datetime | None) -> None:
+        os.replace(self.part, self.target)
+        try:
+            self.meta.unlink(missing_ok=True)
+        except OSError as exc:  # a stray .meta is harmless: it only describes a .part
+            log.debug("cannot remove %s: %s", self.meta, exc)
         if mtime is not None:  # by path, once closed: network mounts may write at close
-            _date(target, mtime)
-        return target
+            _date(self.target, mtime)
 
     def _verify(self, etag: str | None, last: bytes) -> None:
         """Read the finished part back: its digest must match the one taken while streaming,
@@ -339,8 +350,13 @@ class _PartFile:
         if verify:
             await anyio.to_thread.run_sync(self._verify, etag, last)
             last = b""
-        target: Path = await anyio.to_thread.run_sync(self._finish, last, final, mtime)
-        return target
+        if await anyio.to_thread.run_sync(self._finish, last, final, mtime):
+            return self.target
+        try:  # refused: on Windows another program holds the file; try a while longer
+            await retry_in_use(lambda: anyio.to_thread.run_sync(self._place, mtime), self.target)
+        except FileInUseError as exc:  # the part stays; `slooh retry` finishes it
+            raise DownloadError(str(exc)) from None
+        return self.target
 
     async def discard(self) -> None:
         await self.close()

@@ -9,6 +9,8 @@ import shutil
 from contextlib import suppress
 from pathlib import Path
 
+from ..media import replace_file
+
 __all__ = ["MoveFailed", "move_file"]
 
 
@@ -51,7 +53,7 @@ def _copy_across_devices(source: Path, destination: Path) -> None:
     part = destination.with_name(destination.name + ".part")
     try:
         shutil.copy2(source, part)
-        os.replace(part, destination)
+        replace_file(part, destination)
     except BaseException:
         with suppress(OSError):
             part.unlink()

@@ -1,0 +1,99 @@
+"""The standard streams and the terminal, on every way out of the process.
+
+:func:`setup_streams` runs first in the console entry point: names in any script (emoji,
+accents) are printed as escapes instead of raising ``UnicodeEncodeError`` where stdout cannot
+encode them (a legacy Windows console, a pipe in cp1252 or ASCII, ``PYTHONIOENCODING=ascii``).
+
+A second Ctrl-C ends the process with ``os._exit``: no ``finally`` runs, so whatever put the
+terminal in a special state (the live display hides the cursor and redraws in place)
+registers its undoing with :func:`restored_on_quit`, and :func:`quit_now` runs it.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["flush_output", "quit_now", "restored_on_quit", "setup_streams"]
+
+log = logging.getLogger("slooh_async.cli")
+
+_restorers: list[Callable[[], None]] = []
+
+
+def setup_streams() -> None:
+    """Let stdout and stderr write any text: what their encoding lacks becomes an escape
+    (``\\u2014``), never an error. Their encoding itself is left as it is."""
+    sys.stdout = _escaping(sys.stdout)
+    sys.stderr = _escaping(sys.stderr)
+
+
+def _escaping(stream: Any) -> Any:
+    if not isinstance(stream, io.TextIOWrapper):  # None under pythonw; a test's capture
+        return stream
+    try:
+        stream.reconfigure(errors="backslashreplace")
+        return stream
+    except OSError:
+        pass
+    # The stream believes it can seek but its file cannot (a terminal put where /dev/null
+    # was, as launchers and schedulers do): reconfiguring fails on tell(). A new text
+    # layer over the same bytes, told the truth, escapes instead.
+    stream.flush()
+    return io.TextIOWrapper(
+        _Unseekable(stream.buffer),
+        encoding=stream.encoding,
+        errors="backslashreplace",
+        line_buffering=stream.line_buffering,
+        write_through=stream.write_through,
+    )
+
+
+class _Unseekable:
+    """A binary stream that says it cannot seek, and is otherwise the stream it wraps."""
+
+    def __init__(self, buffer: Any) -> None:
+        self._buffer = buffer
+
+    def seekable(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._buffer, name)
+
+
+@contextmanager
+def restored_on_quit(restore: Callable[[], None]) -> Iterator[None]:
+    """While the block runs, ``restore`` (e.g. a live display's ``stop``) is called if the
+    process has to end at once."""
+    _restorers.append(restore)
+    try:
+        yield
+    finally:
+        _restorers.remove(restore)
+
+
+def quit_now() -> None:
+    """Put the terminal back (cursor shown, the line ended) and flush everything said so far;
+    the process ends right after this (a second Ctrl-C)."""
+    for restore in reversed(_restorers):
+        try:
+            restore()
+        except Exception as exc:  # the others still deserve their turn
+            log.debug("could not restore the terminal: %s", exc)
+    flush_output()
+
+
+def flush_output() -> None:
+    """Flush the log handlers and the standard streams before the process ends."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:  # None under pythonw and some schedulers
+                stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said anyway
+            pass

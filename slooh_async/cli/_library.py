@@ -220,7 +220,11 @@ def import_tracker(
     path: Annotated[
         Path,
         typer.Argument(
-            help="The legacy download_tracker.json.", exists=True, dir_okay=False, readable=True
+            metavar="PATH",
+            help="The legacy download_tracker.json.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
         ),
     ],
     move: Annotated[
@@ -229,7 +233,10 @@ def import_tracker(
     legacy_root: Annotated[
         list[Path] | None,
         typer.Option(
-            "--legacy-root", help="Where the old library is now (repeatable).", file_okay=False
+            "--legacy-root",
+            metavar="DIR",
+            help="Where the old library is now (repeatable).",
+            file_okay=False,
         ),
     ] = None,
     trust_missing: Annotated[
@@ -295,14 +302,23 @@ class StatusChoice(StrEnum):
 @handle_errors
 def export(
     format_: Annotated[
-        ExportFormat, typer.Option("--format", "-f", help="csv or json.")
+        ExportFormat, typer.Option("--format", "-f", metavar="FORMAT", help="csv or json.")
     ] = ExportFormat.csv,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="File to write (default: stdout).", dir_okay=False),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="File to write (default: stdout).",
+            dir_okay=False,
+        ),
     ] = None,
     status: Annotated[
-        StatusChoice | None, typer.Option(help="Only records with this status.")
+        StatusChoice | None,
+        typer.Option(
+            metavar="STATUS", help="Only records with this status: done, failed, pending."
+        ),
     ] = None,
     dest: DestOpt = None,
 ) -> None:

@@ -329,9 +329,7 @@ def test_configure_reports_unasked_problems_before_the_prompts(
     """A bad key configure does not ask about is named before the first question; kept
     (answer "n"), it is reported again after saving (exit 2)."""
     write_json(config, {"download": {"timeout": -1}})
-    result = run(
-        "configure", input=answers("n", "ada", "pw-1234567", str(tmp_path), "", "", "")
-    )
+    result = run("configure", input=answers("n", "ada", "pw-1234567", str(tmp_path), "", "", ""))
     assert result.exit_code == 2
     problem = "download.timeout: -1 must be greater than 0"
     assert result.stderr.index(problem) < result.stderr.index("Slooh username")
@@ -346,9 +344,7 @@ def test_configure_resets_unasked_problems_when_asked(
 ) -> None:
     """Answering yes to the reset removes the bad key: the saved file is valid (exit 0)."""
     write_json(config, {"download": {"timeout": -1, "threads": 2}})
-    result = run(
-        "configure", input=answers("y", "ada", "pw-1234567", str(tmp_path), "", "", "")
-    )
+    result = run("configure", input=answers("y", "ada", "pw-1234567", str(tmp_path), "", "", ""))
     assert result.exit_code == 0, result.output
     assert "Reset download.timeout to the default" in result.stderr
     data = json.loads(config.read_text(encoding="utf-8"))

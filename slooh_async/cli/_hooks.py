@@ -174,8 +174,9 @@ class AfterFiles:
         mission = self._missions[mission_id]
         if mission.closed and mission.pending <= 0 and mission.done and not mission.ran:
             mission.ran = True
-            if self.exec_mission is not None:
-                self._worker.submit(lambda: self._after_mission(mission_id, mission))
+            if self.exec_mission is not None:  # what is known now: a late file is not added
+                done, failed = list(mission.done), mission.failed
+                self._worker.submit(lambda: self._after_mission(mission_id, done, failed))
 
     def close(self, *, finished: bool) -> None:
         """The run is over: when it ``finished`` (not interrupted), the missions still open
@@ -242,11 +243,11 @@ class AfterFiles:
             "metadata": str(sidecar) if sidecar else "",
         }
 
-    def _after_mission(self, mission_id: int, mission: _Mission) -> None:
+    def _after_mission(self, mission_id: int, done: list[Finished], failed: int) -> None:
         assert self.exec_mission is not None
-        first = mission.done[0]
+        first = done[0]
         names = self.organizer.template_values(first.picture)
-        files = [str(done.path) for done in mission.done]
+        files = [str(finished.path) for finished in done]
         values = {
             **{key: names[key] for key in ("object", "telescope", "instrument", "title")},
             **{key: names[key] for key in ("date", "year", "month", "day", "catalog")},
@@ -254,7 +255,7 @@ class AfterFiles:
             "dir": os.path.commonpath(files) if len(files) > 1 else str(first.path.parent),
             "library": str(self.library),
             "count": str(len(files)),
-            "failed": str(mission.failed),
+            "failed": str(failed),
         }
         failure = run_command(self.exec_mission.render(values, {"files": files}))
         if failure:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -317,40 +318,41 @@ def _offer_login_test(
 ) -> None:
     """Validate what is now in force, say what the environment overrides, offer a login test;
     a refused login offers to type the username and password again (and saves them)."""
-    from rich.prompt import Confirm
-
     from .._exceptions import AuthenticationError
     from ._login import print_login_report, run_login_check
 
     loaded = _loaded()
     slooh = loaded.settings.slooh
-    if not (slooh.username and slooh.password):
-        return
-    try:
-        if not Confirm.ask("Test the login now?", console=console, default=True):
-            return
-    except EOFError:
+    if not (slooh.username and slooh.password) or not _yes(console, "Test the login now?"):
         return
     while True:
         try:
             report = run_login_check(loaded.settings)
         except AuthenticationError as exc:
             console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
-            try:
-                again = Confirm.ask(
-                    "Type the username and password again?", console=console, default=True
-                )
-                if again:
-                    _ask_account(console, answers)
-            except EOFError:
-                again = False
-            if not again:
+            again = "Type the username and password again?"
+            if not _yes(console, again, then=lambda: _ask_account(console, answers)):
                 raise typer.Exit(exc.exit_code) from None
             _save(path, raw, answers, no_keyring=no_keyring)
             loaded = _loaded()
             continue
         print_login_report(report)
         return
+
+
+def _yes(console: Console, question: str, then: Callable[[], None] | None = None) -> bool:
+    """A yes (Enter) / no question; ended input counts as no. ``then`` runs on yes (its own
+    questions too end on no when the input ends)."""
+    from rich.prompt import Confirm
+
+    try:
+        if not Confirm.ask(question, console=console, default=True):
+            return False
+        if then is not None:
+            then()
+    except EOFError:
+        return False
+    return True
 
 
 def _ask_account(console: Console, answers: _Answers) -> None:

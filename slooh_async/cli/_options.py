@@ -21,12 +21,9 @@ import typer
 from ._common import STATE, setup_logging
 
 __all__ = [
-    "AfterOptions",
+    "DATE_HELP",
     "ConfigOpt",
     "DebugOpt",
-    "ExecMissionOpt",
-    "ExecOpt",
-    "MetadataOpt",
     "Setting",
     "SettingsOpt",
     "VerboseOpt",
@@ -99,59 +96,6 @@ def parse_setting(text: str) -> Setting:
             f"{text} is not SECTION.KEY=VALUE (for example download.threads=8)"
         )
     return Setting(key, option_value(value))
-
-
-def _command_parser(option: str, mission: bool) -> Callable[[str], str]:
-    """Checks an ``--exec`` template when the command line is read (placeholders, quotes)."""
-
-    def parse(text: str) -> str:
-        from ._exec import FILE_FIELDS, MISSION_FIELDS, CommandTemplate
-
-        try:
-            CommandTemplate.parse(text, fields=MISSION_FIELDS if mission else FILE_FIELDS)
-        except ValueError as exc:
-            raise typer.BadParameter(f"{text!r} {exc}") from None
-        return text
-
-    return parse
-
-
-class AfterOptions(NamedTuple):
-    """What runs after each finished file or mission (``--exec``, ``--exec-mission``)."""
-
-    exec_file: str | None = None
-    exec_mission: str | None = None
-
-
-MetadataOpt = Annotated[
-    bool | None,
-    typer.Option(
-        "--write-metadata/--no-write-metadata",
-        help="Write a JSON sidecar for each downloaded file (download.write_metadata).",
-    ),
-]
-ExecOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--exec",
-        metavar="CMD",
-        parser=_command_parser("--exec", mission=False),
-        help="Run CMD after each downloaded file, e.g. --exec 'solve-field {path}'. "
-        "Placeholders: {path} {relpath} {dir} {name} {key} {object} {mission} {date}... "
-        "(docs/scripting.md).",
-    ),
-]
-ExecMissionOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--exec-mission",
-        metavar="CMD",
-        parser=_command_parser("--exec-mission", mission=True),
-        help="Run CMD after each mission whose files are all downloaded, e.g. "
-        "--exec-mission 'stack.sh {dir} {files}'. Placeholders: {mission} {object} {dir} "
-        "{files} {count}...",
-    ),
-]
 
 
 # --------------------------------------------------------------------------- global options

@@ -5,13 +5,33 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Callable
-from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ._command_options import (
+    AfterOptions,
+    DemoDestOpt,
+    DemoPicturesOpt,
+    DemoSeedOpt,
+    DryRunOpt,
+    ExecMissionOpt,
+    ExecOpt,
+    FormatOpt,
+    LimitOpt,
+    MetadataOpt,
+    MissionIdArg,
+    NoFitsOpt,
+    ObjectOpt,
+    RateOpt,
+    SinceOpt,
+    StartOpt,
+    TelescopeOpt,
+    ThreadsOpt,
+    UntilOpt,
+    overrides_of,
+)
 from ._common import (
     STATE,
     DestOpt,
@@ -23,112 +43,26 @@ from ._common import (
     setup_logging,
     stderr_console,
     stdout_console,
-    warn,
 )
-from ._options import (
-    DATE_HELP,
-    AfterOptions,
-    ExecMissionOpt,
-    ExecOpt,
-    MetadataOpt,
-    parse_date,
-    whole,
-)
+from ._found import check_telescope, require_mission
 
 if TYPE_CHECKING:
     from ..engine import DownloadRequest, RunSummary
     from ._display import NullProgress
 
 
-class FormatChoice(StrEnum):
-    """File formats the --format filter knows."""
-
-    fits = "fits"
-    png = "png"
-    jpeg = "jpeg"
-    jpg = "jpg"
-
-
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the summary.")]
-ThreadsOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--threads", "-t", metavar="N", parser=whole(1, 64), help="Parallel downloads, 1 to 64."
-    ),
-]
-RateOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--rate-limit",
-        metavar="N",
-        parser=whole(0, 6000),
-        help="Requests per minute, 0 to 6000 (0 = no limit).",
-    ),
-]
-DryRunOpt = Annotated[
-    bool,
-    typer.Option(
-        "--dry-run", "-n", help="Show what would be downloaded and where; change nothing."
-    ),
-]
-NoFitsOpt = Annotated[bool, typer.Option("--no-fits", help="Skip the FITS files of missions.")]
-
-
-def _overrides(
-    dest: Path | None,
-    threads: int | None,
-    rate_limit: int | None,
-    write_metadata: bool | None = None,
-) -> dict[str, Any]:
-    return {
-        "folders.base_path": str(dest) if dest else None,
-        "download.threads": threads,
-        "download.rate_limit": rate_limit,
-        "download.write_metadata": write_metadata,
-    }
 
 
 @handle_errors
 def download(
-    telescope: Annotated[
-        str | None,
-        typer.Option(metavar="NAME", help="Only this telescope (part of its name: 'Chile')."),
-    ] = None,
-    object_: Annotated[
-        str | None,
-        typer.Option(
-            "--object",
-            metavar="NAME",
-            help="Only this object: a title substring or a designation (M42, NGC 7000).",
-        ),
-    ] = None,
-    format_: Annotated[
-        FormatChoice | None,
-        typer.Option("--format", metavar="FORMAT", help="Only this format: fits, png or jpeg."),
-    ] = None,
-    since: Annotated[
-        date | None,
-        typer.Option(
-            metavar="DATE",
-            parser=parse_date,
-            help=f"Only pictures observed on or after DATE ({DATE_HELP}).",
-        ),
-    ] = None,
-    until: Annotated[
-        date | None,
-        typer.Option(
-            metavar="DATE", parser=parse_date, help="Only pictures observed on or before DATE."
-        ),
-    ] = None,
-    limit: Annotated[
-        int | None, typer.Option(metavar="N", parser=whole(1), help="Download at most N files.")
-    ] = None,
-    start: Annotated[
-        int,
-        typer.Option(
-            metavar="N", parser=whole(1), help="Start at photo roll position N (1 = newest)."
-        ),
-    ] = 1,
+    telescope: TelescopeOpt = None,
+    object_: ObjectOpt = None,
+    format_: FormatOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    limit: LimitOpt = None,
+    start: StartOpt = 1,
     dry_run: DryRunOpt = False,
     full_scan: Annotated[
         bool, typer.Option("--full-scan", help="List everything, not only what is new.")
@@ -175,21 +109,16 @@ def download(
         redownload_all=all_,
         fits="without" if no_fits else "only" if fits_only else "with",
     )
-    overrides = _overrides(dest, threads, rate_limit, write_metadata)
+    overrides = overrides_of(dest, threads, rate_limit, write_metadata)
     after = AfterOptions(exec_file, exec_mission)
     summary = _execute(request, "download", json_, quiet, overrides, after=after)
-    _check_telescope(summary, telescope)
+    check_telescope(summary, telescope)
     _finish(summary, json_)
 
 
 @handle_errors
 def mission(
-    mission_id: Annotated[
-        int,
-        typer.Argument(
-            metavar="MISSION_ID", parser=whole(1), help="The mission id (scheduledMissionId)."
-        ),
-    ],
+    mission_id: MissionIdArg,
     dry_run: DryRunOpt = False,
     no_fits: NoFitsOpt = False,
     dest: DestOpt = None,
@@ -209,42 +138,11 @@ def mission(
     request = DownloadRequest(
         mission_id=mission_id, dry_run=dry_run, fits="without" if no_fits else "with"
     )
-    overrides = _overrides(dest, threads, None, write_metadata)
+    overrides = overrides_of(dest, threads, None, write_metadata)
     after = AfterOptions(exec_file, exec_mission)
     summary = _execute(request, "mission", json_, quiet, overrides, after=after)
-    _require_mission(summary, mission_id)
+    require_mission(summary, mission_id)
     _finish(summary, json_)
-
-
-def _listed_everything(summary: RunSummary) -> bool:
-    """The listing ran to its end: what it did not show is not in the account."""
-    return summary.complete_scan and not summary.interrupted and summary.fatal is None
-
-
-def _require_mission(summary: RunSummary, mission_id: int) -> None:
-    """An unknown mission id lists nothing at all: say so, not an all-zero summary (exit 6)."""
-    from .._exceptions import NotFoundError
-
-    if summary.listed == 0 and _listed_everything(summary):
-        raise NotFoundError(f"no mission {mission_id} in your account")
-
-
-def _check_telescope(summary: RunSummary, telescope: str | None) -> None:
-    """A ``--telescope`` that matched nothing names the telescopes the listing showed: an
-    error (exit 6) when the whole roll was listed, else a warning (``--since`` stops early)."""
-    from .._exceptions import NotFoundError
-
-    if not telescope or summary.interrupted or summary.fatal is not None:
-        return
-    wanted = telescope.casefold()
-    if any(wanted in name.casefold() for name in summary.telescopes):
-        return
-    known = ", ".join(summary.telescopes) or "none (nothing was listed)"
-    if _listed_everything(summary):
-        raise NotFoundError(
-            f"no telescope matches {telescope!r}; your pictures were taken with: {known}"
-        )
-    warn(f"no picture listed was taken with a telescope matching {telescope!r} (listed: {known})")
 
 
 @handle_errors
@@ -264,7 +162,7 @@ def retry(
     from ..engine import DownloadRequest
     from ..tracker import Tracker
 
-    overrides = _overrides(dest, threads, None, write_metadata)
+    overrides = overrides_of(dest, threads, None, write_metadata)
     loaded = load(overrides, require_login=True)
     settings = loaded.settings
     if not settings.tracker_path.exists():
@@ -460,22 +358,9 @@ def _print_plan(summary: RunSummary, base: Path) -> None:
 
 @handle_errors
 def demo(
-    dest: Annotated[
-        Path,
-        typer.Option(
-            "--dest", "-d", metavar="DIR", help="Where to put the demo library.", file_okay=False
-        ),
-    ] = Path("slooh-demo"),
-    pictures: Annotated[
-        int,
-        typer.Option(
-            metavar="N", parser=whole(1, 5000), help="Pictures in the fake catalog, 1 to 5000."
-        ),
-    ] = 60,
-    seed: Annotated[
-        int,
-        typer.Option(metavar="N", parser=whole(0), help="Catalog seed (same seed, same catalog)."),
-    ] = 1,
+    dest: DemoDestOpt = Path("slooh-demo"),
+    pictures: DemoPicturesOpt = 60,
+    seed: DemoSeedOpt = 1,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:

@@ -321,3 +321,11 @@ def test_missions_open_at_the_end_run_when_the_run_finished(tmp_path: Path) -> N
     assert Counter(ran) == Counter()
     hooks.close(finished=True)
     assert ran == [30]
+
+
+def test_every_placeholder_is_documented() -> None:
+    """docs/scripting.md names every placeholder --exec and --exec-mission accept."""
+    page = (Path(__file__).resolve().parents[1] / "docs" / "scripting.md").read_text("utf-8")
+    section = page[page.index("## Running a command after each file") :]
+    for name in sorted(FILE_FIELDS | MISSION_FIELDS):
+        assert f"`{{{name}}}`" in section, name

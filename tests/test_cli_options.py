@@ -168,6 +168,7 @@ def test_placeholders_read_as_words(isolated: Path) -> None:
         (["--limit", "many"], "many is not a whole number"),
         (["-t", "99"], "99 is above the maximum 64"),
         (["-o", "threads"], "threads is not SECTION.KEY=VALUE"),
+        (["--format", "gif"], "'--format': gif is not one of: fits, png, jpeg, jpg"),
     ],
 )  # fmt: skip
 def test_validation_messages_in_plain_words(isolated: Path, args: list[str], message: str) -> None:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, NamedTuple
 
 import typer
 
-from ._options import DATE_HELP, parse_date, whole
+from ._options import DATE_HELP, one_of, parse_date, whole
 
 __all__ = [
     "AfterOptions",
@@ -96,7 +96,12 @@ ObjectOpt = Annotated[
 ]
 FormatOpt = Annotated[
     FormatChoice | None,
-    typer.Option("--format", metavar="FORMAT", help="Only this format: fits, png or jpeg."),
+    typer.Option(
+        "--format",
+        metavar="FORMAT",
+        parser=one_of(FormatChoice),
+        help="Only this format: fits, png or jpeg.",
+    ),
 ]
 SinceOpt = Annotated[
     date | None,
@@ -250,7 +255,10 @@ class StatusChoice(StrEnum):
 
 
 ExportFormatOpt = Annotated[
-    ExportFormat, typer.Option("--format", "-f", metavar="FORMAT", help="csv or json.")
+    ExportFormat,
+    typer.Option(
+        "--format", "-f", metavar="FORMAT", parser=one_of(ExportFormat), help="csv or json."
+    ),
 ]
 ExportOutputOpt = Annotated[
     Path | None,
@@ -260,5 +268,9 @@ ExportOutputOpt = Annotated[
 ]
 StatusOpt = Annotated[
     StatusChoice | None,
-    typer.Option(metavar="STATUS", help="Only records with this status: done, failed, pending."),
+    typer.Option(
+        metavar="STATUS",
+        parser=one_of(StatusChoice),
+        help="Only records with this status: done, failed, pending.",
+    ),
 ]

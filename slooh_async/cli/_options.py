@@ -13,8 +13,9 @@ import inspect
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, NamedTuple, TypeVar
 
 import typer
 
@@ -28,11 +29,14 @@ __all__ = [
     "SettingsOpt",
     "VerboseOpt",
     "apply_global_options",
+    "one_of",
     "parse_date",
     "parse_setting",
     "whole",
     "with_global_options",
 ]
+
+E = TypeVar("E", bound=StrEnum)
 
 DATE_HELP = "YYYY-MM-DD, today, yesterday, or days/weeks ago: 7d, 2w"
 _RELATIVE = re.compile(r"(\d{1,5})\s*([dw])", re.IGNORECASE)
@@ -84,6 +88,19 @@ def whole(low: int, high: int | None = None) -> Callable[[str], int]:
     return parse
 
 
+def one_of(choices: type[E]) -> Callable[[str], E]:
+    """A parser of an enum's values (any case), in plain words when the value is not one."""
+
+    def parse(text: str) -> E:
+        try:
+            return choices(str(text).strip().lower())
+        except ValueError:
+            allowed = ", ".join(str(choice.value) for choice in choices)
+            raise typer.BadParameter(f"{text} is not one of: {allowed}") from None
+
+    return parse
+
+
 def parse_setting(text: str) -> Setting:
     """``download.threads=8`` -> ``Setting("download.threads", "8")``; the key is checked
     against the settings when they are loaded (with a did-you-mean)."""
@@ -123,7 +140,7 @@ SettingsOpt = Annotated[
     ),
 ]
 #: ``export`` has its own ``-o`` (the output file): there ``--option`` is spelled out
-_LONG_SETTINGS_OPT = Annotated[
+_LongSettingsOpt = Annotated[
     list[Setting] | None,
     typer.Option(
         "--option",
@@ -161,16 +178,13 @@ def with_global_options(
     ``short_option=False`` leaves ``-o`` to a command that has its own (``export -o FILE``).
     """
     signature = inspect.signature(command, eval_str=True)
+    kinds = (ConfigOpt, VerboseOpt, DebugOpt, SettingsOpt if short_option else _LongSettingsOpt)
     extra = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=kind)
-        for name, kind in zip(
-            _GLOBAL_NAMES,
-            (ConfigOpt, VerboseOpt, DebugOpt, SettingsOpt if short_option else _LONG_SETTINGS_OPT),
-            strict=True,
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
+        for name, kind, default in zip(
+            _GLOBAL_NAMES, kinds, (None, False, False, None), strict=True
         )
     ]
-    extra[1] = extra[1].replace(default=False)
-    extra[2] = extra[2].replace(default=False)
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:

@@ -12,7 +12,8 @@ SloohError (exit 1)
 │   ├── SessionExpiredError (4)       a re-login did not bring the session back
 │   └── AccountError (4)              account expired / membership / forbidden
 ├── DownloadError (1)             one file could not be fetched (recorded, the run goes on)
-└── StorageError (5)              the local disk refused: full, read-only, permission denied
+├── StorageError (5)              the local disk refused: full, read-only, permission denied
+└── NotFoundError (6)             what the command names is not in the account (a mission id)
 ```
 
 An interrupted run (Ctrl-C, SIGTERM) is not an error: it ends with its summary, saved
@@ -30,6 +31,7 @@ __all__ = [
     "ConfigError",
     "DownloadError",
     "LibraryLockedError",
+    "NotFoundError",
     "ServiceError",
     "ServiceUnavailableError",
     "SessionExpiredError",
@@ -110,3 +112,10 @@ class StorageError(SloohError):
     """The local filesystem refused a write: disk full, read-only or permission denied."""
 
     exit_code = 5
+
+
+class NotFoundError(SloohError):
+    """What the command names is not in the account: an unknown mission id, a telescope
+    filter that matches none of the telescopes listed."""
+
+    exit_code = 6

@@ -81,6 +81,7 @@ def make_library(
             }
         )
     )
+    config.chmod(0o600)  # as slooh configure writes it: a password nobody else may read
     monkeypatch.setenv("SLOOH_CONFIG", str(config))
     return Library(root, config, server)
 

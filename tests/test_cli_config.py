@@ -166,7 +166,7 @@ def test_configure_through_its_prompts(
     """Answers go to a 0600 file; the password goes to the keyring, not the file."""
     result = run(
         "configure",
-        input=answers("ada", "Typed-Pw-1", str(tmp_path / "lib"), "25", "6", "20", "n"),
+        input=answers("ada", "Typed-Pw-1", str(tmp_path / "lib"), "y", "25", "6", "20", "n"),
     )
     assert result.exit_code == 0, result.output
     data = json.loads(config.read_text(encoding="utf-8"))
@@ -197,7 +197,7 @@ def test_configure_keeps_other_keys_and_shows_current_values(
         },
     )
     ring.set_password(KEYRING_SERVICE, "ada", "Old-Pw-22")
-    result = run("configure", input=answers("", "", "", "", "", "", "n"))
+    result = run("configure", input=answers("", "", "", "y", "", "", "", "n"))
     assert result.exit_code == 0, result.output
     prompts = result.stderr
     assert "(ada)" in prompts and "(~/Slooh)" in prompts and "(8)" in prompts
@@ -247,7 +247,7 @@ def test_configure_makes_a_relative_folder_absolute(
     config: Path, tmp_path: Path, interactive: None
 ) -> None:
     """A relative download folder is saved as an absolute path (runs start anywhere)."""
-    result = run("configure", input=answers("ada", "pw-1234567", "pics", "", "", "", "n"))
+    result = run("configure", input=answers("ada", "pw-1234567", "pics", "y", "", "", "", "n"))
     assert result.exit_code == 0, result.output
     data = json.loads(config.read_text(encoding="utf-8"))
     assert data["folders"]["base_path"] == str(tmp_path / "pics")
@@ -290,7 +290,7 @@ def test_configure_moves_a_file_password_to_the_keyring(
 ) -> None:
     """Keeping a password that was in the file stores it in the keyring and removes it."""
     write_json(config, {"slooh": {"username": "ada", "password": "Moved-Pw-4"}})
-    result = run("configure", input=answers("", "", "", "", "", "", "n"))
+    result = run("configure", input=answers("", "", "", "y", "", "", "", "n"))
     assert result.exit_code == 0, result.output
     assert "password" not in json.loads(config.read_text(encoding="utf-8"))["slooh"]
     assert ring.passwords == {(KEYRING_SERVICE, "ada"): "Moved-Pw-4"}
@@ -323,15 +323,93 @@ def test_configure_refuses_a_malformed_file(config: Path, interactive: None) -> 
     assert config.read_text(encoding="utf-8") == "{\n oops\n}"
 
 
-def test_configure_reports_remaining_problems(
+def test_configure_reports_unasked_problems_before_the_prompts(
     config: Path, tmp_path: Path, interactive: None
 ) -> None:
-    """A bad key configure does not ask about is reported after saving (exit 2)."""
+    """A bad key configure does not ask about is named before the first question; kept
+    (answer "n"), it is reported again after saving (exit 2)."""
     write_json(config, {"download": {"timeout": -1}})
-    result = run("configure", input=answers("ada", "pw-1234567", str(tmp_path), "", "", ""))
+    result = run("configure", input=answers("n", "ada", "pw-1234567", str(tmp_path), "", "", ""))
     assert result.exit_code == 2
-    assert "download.timeout: -1 must be greater than 0" in result.stderr
-    assert json.loads(config.read_text(encoding="utf-8"))["slooh"]["username"] == "ada"
+    problem = "download.timeout: -1 must be greater than 0"
+    assert result.stderr.index(problem) < result.stderr.index("Slooh username")
+    assert result.stderr.count(problem) == 2
+    data = json.loads(config.read_text(encoding="utf-8"))
+    assert data["slooh"]["username"] == "ada"
+    assert data["download"]["timeout"] == -1
+
+
+def test_configure_resets_unasked_problems_when_asked(
+    config: Path, tmp_path: Path, interactive: None
+) -> None:
+    """Answering yes to the reset removes the bad key: the saved file is valid (exit 0)."""
+    write_json(config, {"download": {"timeout": -1, "threads": 2}})
+    result = run("configure", input=answers("y", "ada", "pw-1234567", str(tmp_path), "", "", ""))
+    assert result.exit_code == 0, result.output
+    assert "Reset download.timeout to the default" in result.stderr
+    data = json.loads(config.read_text(encoding="utf-8"))
+    assert data["download"] == {"threads": 2, "batch_size": 50, "rate_limit": 30}
+
+
+def test_configure_offers_only_valid_values_as_defaults(
+    config: Path, tmp_path: Path, interactive: None
+) -> None:
+    """Invalid values in the file are named up front and never offered: Enter takes the
+    built-in default (30, not `(True)`)."""
+    write_json(
+        config,
+        {
+            "slooh": {"username": "ada"},
+            "download": {"rate_limit": True, "threads": 0},
+            "folders": {"base_path": 5},
+        },
+    )
+    result = run("configure", input=answers("", "pw-1234567", "", "y", "", "", ""))
+    assert result.exit_code == 0, result.output
+    prompts = result.stderr
+    assert "download.rate_limit: true is not a whole number" in prompts
+    assert "(asked below)" in prompts
+    assert "(True)" not in prompts and "(0)" not in prompts and "(5)" not in prompts
+    assert "Parallel downloads (threads) (4)" in prompts
+    data = json.loads(config.read_text(encoding="utf-8"))
+    assert data["download"] == {"rate_limit": 30, "threads": 4, "batch_size": 50}
+    assert data["folders"] == {"base_path": str(tmp_path / "SloohImages")}
+
+
+def test_configure_refuses_a_file_as_the_download_folder(
+    config: Path, tmp_path: Path, interactive: None
+) -> None:
+    """A file (like /etc/passwd) or a path under a file is refused, then asked again."""
+    passwd = tmp_path / "passwd"
+    passwd.write_text("root:x:0:0\n", encoding="utf-8")
+    under = passwd / "Slooh"
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    result = run(
+        "configure",
+        input=answers("ada", "pw-1234567", str(passwd), str(under), "y", str(lib), "", "", ""),
+    )
+    assert result.exit_code == 0, result.output
+    assert f"{passwd} is a file, not a folder" in result.stderr
+    assert f"cannot create {under}: Not a directory" in result.stderr
+    assert passwd.read_text(encoding="utf-8") == "root:x:0:0\n"
+    data = json.loads(config.read_text(encoding="utf-8"))
+    assert data["folders"] == {"base_path": str(lib)}
+
+
+def test_configure_creates_the_folder_only_when_asked(
+    config: Path, tmp_path: Path, interactive: None
+) -> None:
+    """A missing folder is created on "y"; on "n" the question comes again."""
+    first, second = tmp_path / "no" / "thanks", tmp_path / "new" / "lib"
+    result = run(
+        "configure",
+        input=answers("ada", "pw-1234567", str(first), "n", str(second), "y", "", "", ""),
+    )
+    assert result.exit_code == 0, result.output
+    assert not first.parent.exists()
+    assert second.is_dir()
+    assert json.loads(config.read_text(encoding="utf-8"))["folders"]["base_path"] == str(second)
 
 
 def test_configure_warns_when_the_environment_overrides_an_answer(

@@ -113,6 +113,8 @@ def test_configure_on_a_real_terminal(tmp_path: Path) -> None:
         term.send("Pty-Secret-5")
         term.expect("Download folder")
         term.send(str(tmp_path / "lib"))
+        term.expect("Create it?")
+        term.send("y")
         for question in ("batch size", "threads", "per minute"):
             term.expect(question)
             term.send("")
@@ -124,3 +126,39 @@ def test_configure_on_a_real_terminal(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "config.json").read_text(encoding="utf-8"))
     assert data["slooh"] == {"username": "ada", "password": "Pty-Secret-5"}
     assert data["folders"] == {"base_path": str(tmp_path / "lib")}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_refused_login_asks_the_password_again_hidden(tmp_path: Path) -> None:
+    """After a refused login test, configure asks the password again, hidden, and the new
+    one logs in."""
+    from slooh_async.fake_server import FakeConfig, FakeSlooh
+
+    with FakeSlooh(FakeConfig(pictures=3, password="Right-Pw-9")).running() as server:
+        (tmp_path / "config.json").write_text(
+            json.dumps({"slooh": {"base_url": server.base_url}}), encoding="utf-8"
+        )
+        with Terminal("configure") as term:
+            term.expect("Slooh username")
+            term.send("demo")
+            term.expect("Slooh password")
+            term.wait_for_no_echo()
+            term.send("Wrong-Pw-1")
+            term.expect("Download folder")
+            term.send(str(tmp_path))
+            for question in ("batch size", "threads", "per minute", "Test the login now?"):
+                term.expect(question)
+                term.send("")
+            term.expect("Type the username and password again?")
+            term.send("y")
+            term.expect("Slooh username")
+            term.send("")
+            term.expect("Slooh password")
+            term.wait_for_no_echo()
+            term.send("Right-Pw-9")
+            term.expect("Login OK")
+            assert term.finish() == 0, term.seen
+    assert "Invalid username or password" in term.seen
+    assert "Wrong-Pw-1" not in term.seen and "Right-Pw-9" not in term.seen
+    data = json.loads((tmp_path / "config.json").read_text(encoding="utf-8"))
+    assert data["slooh"]["password"] == "Right-Pw-9"

@@ -130,7 +130,7 @@ def test_configure_then_test_the_login(
     """Answering yes to "Test the login now?" runs the same check as `slooh test`."""
     monkeypatch.setenv("SLOOH_FORCE_INTERACTIVE", "1")
     write_json(tmp_path / "config.json", {"slooh": {"base_url": server.base_url}})
-    answers = [USERNAME, PASSWORD, str(tmp_path / "lib"), "", "", "", "y"]
+    answers = [USERNAME, PASSWORD, str(tmp_path / "lib"), "y", "", "", "", "y"]
     result = run("configure", input="".join(f"{a}\n" for a in answers))
     assert result.exit_code == 0, result.output
     assert "Login OK" in result.stdout and "Demo Observer" in result.stdout
@@ -142,7 +142,26 @@ def test_configure_login_check_failure_exits_3(
     """A wrong password typed into configure is saved, and the login check then exits 3."""
     monkeypatch.setenv("SLOOH_FORCE_INTERACTIVE", "1")
     write_json(tmp_path / "config.json", {"slooh": {"base_url": server.base_url}})
-    answers = [USERNAME, "Typo-Pass-1", str(tmp_path / "lib"), "", "", "", ""]
+    answers = [USERNAME, "Typo-Pass-1", str(tmp_path / "lib"), "y", "", "", "", "", "n"]
     result = run("configure", input="".join(f"{a}\n" for a in answers))
     assert result.exit_code == 3
     assert "Invalid username or password" in result.stderr
+
+
+def test_configure_offers_to_type_the_password_again(
+    server: FakeSlooh, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A refused login test offers the username and password again, saves the new ones and
+    tests again: exit 0 with the account table."""
+    monkeypatch.setenv("SLOOH_FORCE_INTERACTIVE", "1")
+    config = write_json(tmp_path / "config.json", {"slooh": {"base_url": server.base_url}})
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    answers = [USERNAME, "Typo-Pass-1", str(lib), "", "", "", "y", "y", "", PASSWORD]
+    result = run("configure", "--no-keyring", input="".join(f"{a}\n" for a in answers))
+    assert result.exit_code == 0, result.output
+    assert "Invalid username or password" in result.stderr
+    assert "Type the username and password again?" in result.stderr
+    assert "Login OK" in result.stdout
+    saved = json.loads(config.read_text(encoding="utf-8"))["slooh"]
+    assert saved == {"base_url": server.base_url, "username": USERNAME, "password": PASSWORD}

@@ -60,6 +60,7 @@ def test_seed_format_file_is_read(tmp_path: Path) -> None:
             "folders": {"base_path": "/data/slooh", "organize_by": "date"},
         },
     )
+    path.chmod(0o600)  # a password in a file others can read is a warning (tested apart)
     loaded = load_settings(path)
     settings = loaded.settings
     assert settings.slooh.username == "ada"

@@ -476,7 +476,7 @@ class SloohClient:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 failure = self._transient_failure(path, response)
                 if failure is None:
-                    return response.status_code, _json_object(path, response)
+                    return response.status_code, _json_object(path, response, self.base_url)
             if attempt >= self.retry.max_retries:
                 raise ServiceUnavailableError(f"{failure} (gave up after {attempt + 1} tries)")
             wait = self.retry.delay(attempt, retry_after)
@@ -494,7 +494,7 @@ class SloohClient:
             try:
                 data = response.json()
             except ValueError:
-                return f"{path}: the answer was not JSON"
+                return _not_the_api(f"{path}: the answer was not JSON", self.base_url)
             if isinstance(data, dict):
                 envelope = Envelope.model_validate(data)
                 code = envelope.status_code
@@ -511,22 +511,39 @@ def _items(page: PicturesPage | MissionsPage) -> int:
     return len(page.pictures) if isinstance(page, PicturesPage) else len(page.missions)
 
 
-def _json_object(path: str, response: httpx.Response) -> dict[str, Any]:
+#: answers that mean the path is not an endpoint there: the base URL is another site
+_NOT_AN_API = (404, 405)
+
+
+def _json_object(path: str, response: httpx.Response, base_url: str) -> dict[str, Any]:
     if response.status_code == 401:
         try:
             data = response.json()
         except ValueError:
             data = {}
         return data if isinstance(data, dict) else {}
-    if response.status_code >= 400:
-        raise ServiceError(f"{path}: HTTP {response.status_code}", status_code=response.status_code)
+    status = response.status_code
+    if status >= 400:
+        what = f"{path}: HTTP {status}"
+        raise ServiceError(
+            _not_the_api(what, base_url) if status in _NOT_AN_API else what, status_code=status
+        )
     try:
         data = response.json()
     except ValueError as exc:
-        raise ServiceError(f"{path}: the answer was not JSON") from exc
+        raise ServiceError(_not_the_api(f"{path}: the answer was not JSON", base_url)) from exc
     if not isinstance(data, dict):
         raise ServiceError(f"{path}: the answer was not a JSON object")
     return data
+
+
+def _not_the_api(what: str, base_url: str) -> str:
+    """Say what such an answer usually means: ``slooh.base_url`` names another site (the
+    image host, the web pages), which has no such endpoint or answers HTML."""
+    return (
+        f"{what}: {base_url} does not look like the Slooh API "
+        f"(check slooh.base_url; the default is {DEFAULT_BASE_URL})"
+    )
 
 
 def _raise_for_envelope(path: str, status: int, envelope: Envelope) -> None:

@@ -29,19 +29,21 @@ log = logging.getLogger("slooh_async.cli")
 
 @dataclass
 class GlobalState:
-    """Options given before the command (``slooh --config X --debug download``)."""
+    """Global options (``slooh --config X --debug download``, or after the command) and the
+    output modes the command chose."""
 
     config_path: Path | None = None
     verbose: bool = False
     debug: bool = False
     quiet: bool = False
     json_output: bool = False
-    overrides: dict[str, Any] = field(default_factory=dict)
+    #: ``-o SECTION.KEY=VALUE``: dotted key -> value (``None`` is null)
+    options: dict[str, Any] = field(default_factory=dict)
 
     def reset(self) -> None:
         """Back to the defaults, before a command's options are applied."""
         fresh = GlobalState()
-        for name in ("config_path", "verbose", "debug", "quiet", "json_output", "overrides"):
+        for name in ("config_path", "verbose", "debug", "quiet", "json_output", "options"):
             setattr(self, name, getattr(fresh, name))
 
 
@@ -51,7 +53,13 @@ STATE = GlobalState()
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 DestOpt = Annotated[
     Path | None,
-    typer.Option("--dest", "-d", help="Library folder (folders.base_path).", file_okay=False),
+    typer.Option(
+        "--dest",
+        "-d",
+        metavar="DIR",
+        help="Library folder (sets folders.base_path).",
+        file_okay=False,
+    ),
 ]
 
 
@@ -146,12 +154,15 @@ def load(
 ) -> LoadedSettings:
     """Settings from every source; warnings for unknown keys go to stderr.
 
-    ``config_path`` replaces the ``--config`` file (``slooh demo`` brings its own).
+    ``overrides`` are the command's own options (``--threads``: ``None`` when not given);
+    they beat ``-o`` settings. ``config_path`` replaces the ``--config`` file (``slooh demo``
+    brings its own).
     """
     from ..config import load_settings
 
-    merged = {**STATE.overrides, **(overrides or {})}
-    loaded = load_settings(config_path or STATE.config_path, overrides=merged)
+    loaded = load_settings(
+        config_path or STATE.config_path, overrides=overrides, options=STATE.options
+    )
     for message in loaded.warnings:
         warn(message)
     if require_login and not (loaded.settings.slooh.username and loaded.settings.slooh.password):

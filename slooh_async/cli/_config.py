@@ -20,6 +20,7 @@ from ._common import (
     stderr_console,
     stdout_console,
 )
+from ._options import with_global_options
 
 if TYPE_CHECKING:
     from ..config import LoadedSettings, Settings
@@ -37,6 +38,7 @@ config_app = typer.Typer(
 
 
 @config_app.command("show")
+@with_global_options
 @handle_errors
 def show(json_: JsonOpt = False) -> None:
     """Show every setting, its value and where it came from (the password is masked).
@@ -52,6 +54,7 @@ def show(json_: JsonOpt = False) -> None:
 
 
 @config_app.command("path")
+@with_global_options
 def path(json_: JsonOpt = False) -> None:
     """Print the config file's path, and whether it exists.
 

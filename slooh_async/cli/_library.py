@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ._command_options import (
+    ExportFormat,
+    ExportFormatOpt,
+    ExportOutputOpt,
+    LegacyRootOpt,
+    LegacyTrackerArg,
+    StatusOpt,
+)
 from ._common import (
     STATE,
     DestOpt,
@@ -217,21 +224,11 @@ def _print_problems(checked: int, problems: list[Any], fix: bool) -> None:
 
 @handle_errors
 def import_tracker(
-    path: Annotated[
-        Path,
-        typer.Argument(
-            help="The legacy download_tracker.json.", exists=True, dir_okay=False, readable=True
-        ),
-    ],
+    path: LegacyTrackerArg,
     move: Annotated[
         bool, typer.Option("--move", help="Move found files into the new layout.")
     ] = False,
-    legacy_root: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--legacy-root", help="Where the old library is now (repeatable).", file_okay=False
-        ),
-    ] = None,
+    legacy_root: LegacyRootOpt = None,
     trust_missing: Annotated[
         bool, typer.Option("--trust-missing", help="Count files not found as downloaded anyway.")
     ] = False,
@@ -277,33 +274,11 @@ def import_tracker(
         stderr_console().print(f"[yellow]warning:[/] {problem}")
 
 
-class ExportFormat(StrEnum):
-    """Export file formats."""
-
-    csv = "csv"
-    json = "json"
-
-
-class StatusChoice(StrEnum):
-    """Record statuses."""
-
-    done = "done"
-    failed = "failed"
-    pending = "pending"
-
-
 @handle_errors
 def export(
-    format_: Annotated[
-        ExportFormat, typer.Option("--format", "-f", help="csv or json.")
-    ] = ExportFormat.csv,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="File to write (default: stdout).", dir_okay=False),
-    ] = None,
-    status: Annotated[
-        StatusChoice | None, typer.Option(help="Only records with this status.")
-    ] = None,
+    format_: ExportFormatOpt = ExportFormat.csv,
+    output: ExportOutputOpt = None,
+    status: StatusOpt = None,
     dest: DestOpt = None,
 ) -> None:
     """Export the tracker's records for spreadsheets and scripts.

@@ -5,13 +5,33 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Callable
-from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ._command_options import (
+    AfterOptions,
+    DemoDestOpt,
+    DemoPicturesOpt,
+    DemoSeedOpt,
+    DryRunOpt,
+    ExecMissionOpt,
+    ExecOpt,
+    FormatOpt,
+    LimitOpt,
+    MetadataOpt,
+    MissionIdArg,
+    NoFitsOpt,
+    ObjectOpt,
+    RateOpt,
+    SinceOpt,
+    StartOpt,
+    TelescopeOpt,
+    ThreadsOpt,
+    UntilOpt,
+    overrides_of,
+)
 from ._common import (
     STATE,
     DestOpt,
@@ -24,71 +44,25 @@ from ._common import (
     stderr_console,
     stdout_console,
 )
+from ._found import check_telescope, require_mission
 
 if TYPE_CHECKING:
     from ..engine import DownloadRequest, RunSummary
     from ._display import NullProgress
 
 
-class FormatChoice(StrEnum):
-    """File formats the --format filter knows."""
-
-    fits = "fits"
-    png = "png"
-    jpeg = "jpeg"
-    jpg = "jpg"
-
-
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the summary.")]
-ThreadsOpt = Annotated[
-    int | None, typer.Option("--threads", "-t", min=1, max=64, help="Parallel downloads.")
-]
-RateOpt = Annotated[
-    int | None, typer.Option("--rate-limit", min=0, help="API requests per minute (0 = no limit).")
-]
-DryRunOpt = Annotated[
-    bool,
-    typer.Option(
-        "--dry-run", "-n", help="Show what would be downloaded and where; change nothing."
-    ),
-]
-NoFitsOpt = Annotated[bool, typer.Option("--no-fits", help="Skip the FITS files of missions.")]
-
-
-def _overrides(dest: Path | None, threads: int | None, rate_limit: int | None) -> dict[str, Any]:
-    return {
-        "folders.base_path": str(dest) if dest else None,
-        "download.threads": threads,
-        "download.rate_limit": rate_limit,
-    }
 
 
 @handle_errors
 def download(
-    telescope: Annotated[
-        str | None, typer.Option(help="Only this telescope (substring, e.g. 'Chile').")
-    ] = None,
-    object_: Annotated[
-        str | None,
-        typer.Option(
-            "--object", help="Only this object: a title substring or a designation (M42, NGC 7000)."
-        ),
-    ] = None,
-    format_: Annotated[
-        FormatChoice | None, typer.Option("--format", help="Only this file format.")
-    ] = None,
-    since: Annotated[
-        datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="Only pictures observed on or after this date."),
-    ] = None,
-    until: Annotated[
-        datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="Only pictures observed on or before this date."),
-    ] = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="Download at most N files.")] = None,
-    start: Annotated[
-        int, typer.Option(min=1, help="Start at this photo roll position (1 = newest).")
-    ] = 1,
+    telescope: TelescopeOpt = None,
+    object_: ObjectOpt = None,
+    format_: FormatOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    limit: LimitOpt = None,
+    start: StartOpt = 1,
     dry_run: DryRunOpt = False,
     full_scan: Annotated[
         bool, typer.Option("--full-scan", help="List everything, not only what is new.")
@@ -104,27 +78,30 @@ def download(
     dest: DestOpt = None,
     threads: ThreadsOpt = None,
     rate_limit: RateOpt = None,
+    write_metadata: MetadataOpt = None,
+    exec_file: ExecOpt = None,
+    exec_mission: ExecMissionOpt = None,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Download new pictures and their missions' FITS files (incremental sync).
 
-    Example: slooh download --telescope "Chile Two" --since 2026-01-01
+    Example: slooh download --telescope "Chile Two" --since 7d
     """
     from ..engine import DownloadRequest
 
     if no_fits and fits_only:
         fail("--no-fits and --fits-only cannot be used together", 2)
     if since and until and since > until:
-        fail(f"--since {since.date()} is after --until {until.date()}", 2)
+        fail(f"--since {since} is after --until {until}", 2)
     if all_ and not dry_run and not yes:
         _confirm_all()
     request = DownloadRequest(
         telescope=telescope,
         object=object_,
         format=format_.value if format_ else None,
-        since=since.date() if since else None,
-        until=until.date() if until else None,
+        since=since,
+        until=until,
         limit=limit,
         start=start,
         dry_run=dry_run,
@@ -132,18 +109,23 @@ def download(
         redownload_all=all_,
         fits="without" if no_fits else "only" if fits_only else "with",
     )
-    _finish(
-        _execute(request, "download", json_, quiet, _overrides(dest, threads, rate_limit)), json_
-    )
+    overrides = overrides_of(dest, threads, rate_limit, write_metadata)
+    after = AfterOptions(exec_file, exec_mission)
+    summary = _execute(request, "download", json_, quiet, overrides, after=after)
+    check_telescope(summary, telescope)
+    _finish(summary, json_)
 
 
 @handle_errors
 def mission(
-    mission_id: Annotated[int, typer.Argument(min=1, help="The mission id (scheduledMissionId).")],
+    mission_id: MissionIdArg,
     dry_run: DryRunOpt = False,
     no_fits: NoFitsOpt = False,
     dest: DestOpt = None,
     threads: ThreadsOpt = None,
+    write_metadata: MetadataOpt = None,
+    exec_file: ExecOpt = None,
+    exec_mission: ExecMissionOpt = None,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -156,13 +138,20 @@ def mission(
     request = DownloadRequest(
         mission_id=mission_id, dry_run=dry_run, fits="without" if no_fits else "with"
     )
-    _finish(_execute(request, "mission", json_, quiet, _overrides(dest, threads, None)), json_)
+    overrides = overrides_of(dest, threads, None, write_metadata)
+    after = AfterOptions(exec_file, exec_mission)
+    summary = _execute(request, "mission", json_, quiet, overrides, after=after)
+    require_mission(summary, mission_id)
+    _finish(summary, json_)
 
 
 @handle_errors
 def retry(
     dest: DestOpt = None,
     threads: ThreadsOpt = None,
+    write_metadata: MetadataOpt = None,
+    exec_file: ExecOpt = None,
+    exec_mission: ExecMissionOpt = None,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -173,7 +162,8 @@ def retry(
     from ..engine import DownloadRequest
     from ..tracker import Tracker
 
-    loaded = load(_overrides(dest, threads, None), require_login=True)
+    overrides = overrides_of(dest, threads, None, write_metadata)
+    loaded = load(overrides, require_login=True)
     settings = loaded.settings
     if not settings.tracker_path.exists():
         fail(f"no tracker at {settings.tracker_path}: nothing was downloaded yet", 2)
@@ -190,7 +180,8 @@ def retry(
     if not json_ and not quiet:
         stderr_console().print(f"Retrying {len(failed)} failed file(s)...")
     request = DownloadRequest(only_keys=failed)
-    summary = _execute(request, "retry", json_, quiet, _overrides(dest, threads, None))
+    after = AfterOptions(exec_file, exec_mission)
+    summary = _execute(request, "retry", json_, quiet, overrides, after=after)
     missing = len(failed) - summary.downloaded - summary.failed - summary.skipped_existing
     finished = not summary.interrupted and summary.fatal is None  # else not all was listed
     if not json_ and finished and missing > 0:
@@ -219,10 +210,12 @@ def _execute(
     overrides: dict[str, Any],
     *,
     config_path: Path | None = None,
+    after: AfterOptions | None = None,
 ) -> RunSummary:
     import anyio
 
-    from ..engine import RunOptions, run_download
+    from ..engine import EventSink, Fanout, RunOptions, run_download
+    from ._hooks import after_files
     from ._terminal import quit_now, restored_on_quit
 
     STATE.json_output, STATE.quiet = json_, quiet
@@ -231,15 +224,20 @@ def _execute(
     if request.fits == "with" and not settings.download.fits:
         request = dataclasses.replace(request, fits="without")
     display = _display(settings.download.threads, json_ or quiet)
+    hooks = None if request.dry_run else after_files(settings, *(after or AfterOptions()))
+    events: EventSink = display if hooks is None else Fanout((display, hooks))
     options = RunOptions(command=command, handle_signals=True, on_quit=quit_now)
+    summary: RunSummary | None = None
     with _open_tracker(settings, request.dry_run) as tracker, restored_on_quit(display.stop):
         display.start()
         try:
             summary = anyio.run(
-                lambda: run_download(settings, tracker, request, events=display, options=options)
+                lambda: run_download(settings, tracker, request, events=events, options=options)
             )
         finally:
             display.stop()
+            if hooks is not None:  # sidecars and commands still queued (not after Ctrl-C)
+                hooks.close(finished=summary is not None and not summary.interrupted)
     if request.dry_run and not json_:
         _print_plan(summary, settings.folders.base_path)
     return summary
@@ -361,13 +359,9 @@ def _print_plan(summary: RunSummary, base: Path) -> None:
 
 @handle_errors
 def demo(
-    dest: Annotated[
-        Path, typer.Option("--dest", "-d", help="Where to put the demo library.", file_okay=False)
-    ] = Path("slooh-demo"),
-    pictures: Annotated[
-        int, typer.Option(min=1, max=5000, help="Pictures in the fake catalog.")
-    ] = 60,
-    seed: Annotated[int, typer.Option(help="Catalog seed (same seed, same catalog).")] = 1,
+    dest: DemoDestOpt = Path("slooh-demo"),
+    pictures: DemoPicturesOpt = 60,
+    seed: DemoSeedOpt = 1,
     json_: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:

@@ -20,6 +20,7 @@ from ._settings import (
 )
 from ._sources import (
     KEYRING_SERVICE,
+    OTHER_ENV,
     SOURCE_CLI,
     SOURCE_DEFAULT,
     SOURCE_ENV,
@@ -27,6 +28,7 @@ from ._sources import (
     RawSettings,
     default_config_path,
     keyring_password,
+    option_value,
     read_config_file,
     store_keyring_password,
     write_config_file,
@@ -36,6 +38,7 @@ __all__ = [
     "ENV_ALIASES",
     "FORMATS",
     "KEYRING_SERVICE",
+    "OTHER_ENV",
     "SECTIONS",
     "SOURCE_CLI",
     "SOURCE_DEFAULT",
@@ -54,6 +57,7 @@ __all__ = [
     "describe_error",
     "keyring_password",
     "load_settings",
+    "option_value",
     "read_config_file",
     "schema",
     "show_value",

@@ -65,13 +65,16 @@ def load_settings(
     *,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    options: Mapping[str, Any] | None = None,
     use_keyring: bool = True,
 ) -> LoadedSettings:
-    """Merge defaults < config file < environment < ``overrides`` and validate once.
+    """Merge defaults < config file < environment < ``options`` < ``overrides``; validate once.
 
-    ``overrides`` maps dotted keys (``"download.threads"``) to values from the command line;
-    ``None`` values are ignored so unset options fall through to lower sources. The keyring
-    is asked for the password only when a username is set and no source gave a password.
+    ``options`` are the ``-o SECTION.KEY=VALUE`` settings of the command line (``None`` is
+    null). ``overrides`` maps dotted keys (``"download.threads"``) to the values of a
+    command's own options; ``None`` values are ignored so unset options fall through to lower
+    sources. The keyring is asked for the password only when a username is set and no source
+    gave a password.
     """
     env = os.environ if env is None else env
     path = config_path or default_config_path(env)
@@ -80,6 +83,7 @@ def load_settings(
     if (config_path is not None or env.get("SLOOH_CONFIG")) and not path.exists():
         warnings.append(f"config file {path} does not exist (using defaults and environment)")
     warnings.extend(raw.add_env(env))
+    raw.add_options(options or {})
     raw.add_overrides(overrides or {})
     if use_keyring:
         raw.add_keyring()

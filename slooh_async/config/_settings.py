@@ -123,6 +123,8 @@ class DownloadSettings(BaseModel):
     verify_hash: bool | Literal["md5", "sha256"] = False
     fits: bool = True
     queue_size: WholeNumber = Field(0, ge=0, le=10000)
+    write_metadata: bool = False
+    metadata_location: Literal["beside", ".slooh"] = "beside"
 
     @field_validator("verify_hash", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from ._errors import closest, show_value
 
 __all__ = [
     "KEYRING_SERVICE",
+    "OTHER_ENV",
     "SOURCE_CLI",
     "SOURCE_DEFAULT",
     "SOURCE_ENV",
@@ -27,6 +28,7 @@ __all__ = [
     "RawSettings",
     "default_config_path",
     "keyring_password",
+    "option_value",
     "read_config_file",
     "store_keyring_password",
     "write_config_file",
@@ -37,6 +39,9 @@ SOURCE_DEFAULT = "default"
 SOURCE_ENV = "environment"
 SOURCE_CLI = "command line"
 SOURCE_KEYRING = "keyring"
+
+#: ``SLOOH_`` variables slooh reads that are not settings (never reported as typos)
+OTHER_ENV = frozenset({"SLOOH_CONFIG", "SLOOH_LOG_FILE", "SLOOH_FORCE_INTERACTIVE"})
 
 Schema = Mapping[str, Collection[str]]
 
@@ -117,7 +122,7 @@ class RawSettings:
             for key, value in values.items() if section in self.schema else ():
                 if key in self.schema[section]:
                     self._set(section, key, value, str(path))
-        return unknown_key_warnings(self.schema, data, str(path))
+        return unknown_key_warnings(self.schema, data, str(path)) + exposed_password(path, data)
 
     def add_env(self, env: Mapping[str, str]) -> list[str]:
         """``SLOOH_<SECTION>__<KEY>`` and the short aliases; warnings for unknown names."""
@@ -128,11 +133,24 @@ class RawSettings:
             target = self._env_target(name)
             if target is not None:
                 self._set(*target, _env_scalar(value), f"{SOURCE_ENV} ({name})")
-            elif name.startswith("SLOOH_") and "__" in name:
-                hint = closest(name, self._env_names())
-                also = f"; did you mean {hint}?" if hint else ""
-                warnings.append(f"environment variable {name} is not a setting (ignored){also}")
+            elif name.startswith("SLOOH_") and name not in OTHER_ENV:
+                warnings.extend(self._unknown_env(name))
         return warnings
+
+    def _unknown_env(self, name: str) -> list[str]:
+        """A warning for a ``SLOOH_`` name that sets nothing: always when it has the
+        ``__`` of a setting, else only when it is one typo away from one (other programs may
+        own other ``SLOOH_`` names). ``SLOOH_DOWNLOAD_THREADS`` misses one underscore."""
+        # compared without the shared prefix, which would make every name look alike
+        rest = name.removeprefix("SLOOH_")
+        near = closest(rest, [n[6:] for n in self._env_names()]) or self._section_of(rest)
+        hint = f"SLOOH_{near}" if near else None
+        if "__" not in name and hint is None:
+            return []
+        also = f"; did you mean {hint}?" if hint else ""
+        if hint and hint.replace("__", "_") == name:
+            also += " (two underscores between section and key)"
+        return [f"environment variable {name} is not a setting (ignored){also}"]
 
     def add_overrides(self, overrides: Mapping[str, Any]) -> None:
         """Dotted keys from the command line; ``None`` means "not given"."""
@@ -142,6 +160,24 @@ class RawSettings:
                 raise ConfigError(f"unknown setting {dotted!r}")
             if value is not None:
                 self._set(section, key, value, SOURCE_CLI)
+
+    def add_options(self, options: Mapping[str, Any]) -> None:
+        """``-o SECTION.KEY=VALUE`` from the command line: every value counts, ``None`` is
+        JSON ``null``; an unknown key is an error (a typo on the command line is not a file
+        someone else may share)."""
+        problems: list[str] = []
+        for dotted, value in options.items():
+            section, _, key = dotted.partition(".")
+            if section in self.schema and key in self.schema[section]:
+                self._set(section, key, value, SOURCE_CLI)
+                continue
+            known = [f"{name}.{k}" for name, keys in self.schema.items() for k in keys]
+            hint = _key_hint(self.schema, section, key) if section in self.schema else None
+            hint = hint or closest(dotted, known)
+            also = f"; did you mean {hint!r}?" if hint else ""
+            problems.append(f"unknown setting {dotted!r} (from the command line){also}")
+        if problems:
+            raise ConfigError("; ".join(problems), problems)
 
     def add_keyring(self) -> None:
         """The keyring's password, when a username is set and no source gave a password."""
@@ -162,6 +198,11 @@ class RawSettings:
             return section, key
         return None
 
+    def _section_of(self, key: str) -> str | None:
+        """``THREADS`` -> ``DOWNLOAD__THREADS``: a key named without its section."""
+        sections = [name for name, keys in self.schema.items() if key.lower() in keys]
+        return f"{sections[0].upper()}__{key.upper()}" if len(sections) == 1 else None
+
     def _env_names(self) -> list[str]:
         names = [
             f"SLOOH_{section.upper()}__{key.upper()}"
@@ -169,6 +210,34 @@ class RawSettings:
             for key in keys
         ]
         return names + list(self.aliases)
+
+
+def exposed_password(path: Path, data: Mapping[str, Any]) -> list[str]:
+    """A warning when the file holds a password that other users of the machine can read.
+
+    POSIX permission bits only: on Windows a file's readers are set by ACLs, which the
+    user-profile folders already keep private.
+    """
+    slooh = data.get("slooh")
+    password = slooh.get("password") if isinstance(slooh, dict) else None
+    if os.name != "posix" or not isinstance(password, str) or not password:
+        return []
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return []
+    if not mode & 0o044:
+        return []
+    return [
+        f"{path} holds a password and other users can read it (mode {mode:04o}): "
+        f"run `chmod 600 {path}`, or move the password to the keyring with `slooh configure`"
+    ]
+
+
+def option_value(value: str) -> Any:
+    """A ``-o KEY=VALUE`` value: read like an environment value, and ``null`` is JSON null
+    (to unset a key for one run, e.g. ``-o download.download_rate_limit=null``)."""
+    return None if value.strip() == "null" else _env_scalar(value)
 
 
 def _env_scalar(value: str) -> Any:

@@ -8,9 +8,11 @@ The engine never draws anything: it emits events, and whoever runs it chooses th
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
+
+from ..api import Picture
 
 __all__ = [
     "Event",
@@ -34,15 +36,19 @@ WaitReason = Literal["rate-limit", "server", "login"]
 
 
 class _Json:
-    """``to_json``: the event's name and its fields, paths as text."""
+    """``to_json``: the event's name and its fields, paths as text (``_hidden`` fields,
+    whole objects for the sinks in the same process, are left out)."""
 
     __slots__ = ()
     name: ClassVar[str]
+    _hidden: ClassVar[frozenset[str]] = frozenset()
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"event": self.name}
         names: tuple[str, ...] = type(self).__slots__
         for key in names:
+            if key in self._hidden:
+                continue
             value = getattr(self, key)
             data[key] = str(value) if isinstance(value, Path) else value
         return data
@@ -77,15 +83,19 @@ class FilePlanned(_Json):
     ``download``: queued for ``path``; ``tracked``: done before; ``exists``: a file already
     at ``path`` was adopted; ``failed``: it cannot be placed (``error`` says why). ``note``
     is ``resume`` (a part is there) or ``replace`` (a file there is replaced) for downloads.
+    ``picture`` is the listed picture, for sinks that describe the file (sidecars, --exec);
+    it is not part of the JSON record.
     """
 
     name: ClassVar[str] = "planned"
+    _hidden: ClassVar[frozenset[str]] = frozenset({"picture"})
     key: str
     file: str
     action: PlannedAction
     path: Path | None = None
     error: str | None = None
     note: str | None = None
+    picture: Picture | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -154,6 +154,8 @@ class Pipeline:
             await writer.flush()
             self.summary.elapsed_seconds = time.monotonic() - started
         self.summary.fatal = self._fatal
+        self.summary.listed = self.planner.listed
+        self.summary.telescopes = sorted(self.planner.telescopes)
         return self.summary
 
     # ------------------------------------------------------------------ stopping

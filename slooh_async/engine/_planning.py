@@ -197,6 +197,10 @@ class Planner:
     #: paths given out in this run, compared as Windows and macOS do (case, Unicode form)
     claimed: dict[str, str] = field(default_factory=dict)
     planned_keys: set[str] = field(default_factory=set)
+    #: what the listing showed, filters aside: how many files, on which telescopes (so the
+    #: CLI can say "no mission 123 in your account" or name the telescopes a filter missed)
+    listed: int = 0
+    telescopes: set[str] = field(default_factory=set)
     _owners: dict[Path, str | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -208,6 +212,8 @@ class Planner:
         Nothing is written: the plan carries the rows to record (``records``: files adopted
         or failed; ``pending``: files queued, so a crash leaves their paths known).
         """
+        self.listed += len(pictures)
+        self.telescopes.update(p.telescope for p in pictures if p.telescope)
         records = self.tracker.records([p.key for p in pictures])
         plan = PagePlan()
         plan.all_done = all(

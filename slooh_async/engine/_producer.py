@@ -74,13 +74,18 @@ class Producer:
     def _report(self, plan: PagePlan, jobs: list[DownloadJob], resumable: set[str]) -> None:
         emit = self.events.emit
         for skip in plan.skips:
-            emit(FilePlanned(skip.picture.key, skip.picture.filename, skip.reason, skip.path))
+            shown = skip.picture
+            emit(FilePlanned(shown.key, shown.filename, skip.reason, skip.path, picture=shown))
         for picture, error in plan.failures:
-            emit(FilePlanned(picture.key, picture.filename, "failed", error=error))
+            emit(FilePlanned(picture.key, picture.filename, "failed", error=error, picture=picture))
         for job in jobs:
             picture = job.picture
             note = "replace" if job.overwrite else "resume" if picture.key in resumable else None
-            emit(FilePlanned(picture.key, picture.filename, "download", job.dest, note=note))
+            emit(
+                FilePlanned(
+                    picture.key, picture.filename, "download", job.dest, note=note, picture=picture
+                )
+            )
 
     async def mission_listed(self, mission_id: int, count: int) -> None:
         """Remember, in batches, that a mission's FITS were listed and planned."""

@@ -36,6 +36,9 @@ class RunSummary:
     planned: list[FilePlanned] = field(default_factory=list)
     error: str | None = None
     fatal: BaseException | None = field(default=None, repr=False)
+    #: files the listing showed, filters aside, and the telescopes they were taken with
+    listed: int = 0
+    telescopes: list[str] = field(default_factory=list)
 
     def emit(self, event: Event) -> None:
         """Count one event of the run."""

@@ -31,9 +31,12 @@ from ._placement import Placement
 def picture_from_record(record: ImageRecord | ImageRow) -> Picture:
     """The picture a tracker record describes (to place it, or to parent a mission's FITS)."""
     when = record.observed_at
+    image_id = record.image_id
+    if image_id is None and record.kind == "picture" and record.key.isdigit():
+        image_id = int(record.key)  # an id too large for SQLite lives on in the key
     return Picture.model_validate(
         {
-            "imageId": record.image_id,
+            "imageId": image_id,
             "scheduledMissionId": record.mission_id,
             "imageTitle": record.title,
             "imageDownloadURL": record.url,
@@ -216,13 +219,13 @@ class Planner:
         exists_rows: list[ImageRow] = []
         todo: list[tuple[Picture, ImageRecord | None]] = []
         for picture in pictures:
-            if not self.request.matches(picture) or picture.key in self.planned_keys:
+            if not self._wanted(picture, plan):
                 continue
-            plan.matched += 1
-            self.planned_keys.add(picture.key)
             record = records.get(picture.key)
             if self._tracked(record):
                 plan.skips.append(Skip(picture, "tracked", record.path if record else None))
+            elif problem := picture.download_problem:  # a malformed item fails alone
+                plan.failures.append((picture, problem))
             else:
                 todo.append((picture, record))
         wanted = self._destinations(todo, plan)
@@ -231,9 +234,8 @@ class Planner:
                 continue
             try:
                 outcome = self._place(picture, record, wanted[picture.key])
-            # one unplaceable picture must not stop the run (RuntimeError: a symlink loop)
-            except (PathError, OSError, RuntimeError) as exc:
-                plan.failures.append((picture, str(exc)))
+            except _UNPLACEABLE as exc:
+                plan.failures.append((picture, _one_line(exc)))
                 continue
             if isinstance(outcome, Skip):
                 plan.skips.append(outcome)
@@ -245,6 +247,19 @@ class Planner:
         ]
         plan.pending = [self._row(j.picture, "pending", j.dest) for j in plan.jobs]
         return plan
+
+    def _wanted(self, picture: Picture, plan: PagePlan) -> bool:
+        """Whether a listed picture is planned in this run: it passes the filters and was not
+        planned before. A picture whose fields cannot even be matched fails alone."""
+        try:
+            if not self.request.matches(picture) or picture.key in self.planned_keys:
+                return False
+        except _UNPLACEABLE as exc:
+            plan.failures.append((picture, _one_line(exc)))
+            return False
+        plan.matched += 1
+        self.planned_keys.add(picture.key)
+        return True
 
     def final_path(self, job: DownloadJob) -> Path:
         """Where the finished file goes: its destination, unless a stranger took it meanwhile.
@@ -274,10 +289,11 @@ class Planner:
         for picture, _ in todo:
             try:
                 wanted[picture.key] = self._placement.get_destination_path(picture)
-            except (PathError, OSError, RuntimeError) as exc:
-                plan.failures.append((picture, str(exc)))
+            except _UNPLACEABLE as exc:
+                plan.failures.append((picture, _one_line(exc)))
         known = [record.path for _, record in todo if record and record.path]
         paths = [*wanted.values(), *known]
+        paths += [part_path(path) for path in paths]  # a finished file may bear a part's name
         self._owners = dict.fromkeys(paths, None) | self.tracker.path_owners(paths)
         return wanted
 
@@ -291,7 +307,7 @@ class Planner:
             if part_path(record.path).exists() or record.path.exists():
                 dest = record.path
         owner = self._owner(dest)
-        if self._is_claimed(dest) or (owner not in (None, picture.key)):
+        if self._is_claimed(dest) or not self._free_for(dest, picture.key, owner):
             return self._claim(picture, self._free(dest, picture.key), resume=False)
         if not dest.exists():
             return self._claim(picture, dest, resume=owner == picture.key)
@@ -348,13 +364,19 @@ class Planner:
             return self._owners[path]
         return self.tracker.path_owners([path]).get(path)
 
+    def _free_for(self, dest: Path, key: str, owner: str | None) -> bool:
+        """Whether ``dest`` may be ``key``'s: no other key owns it, nor its ``.part`` name (a
+        finished file recorded under a part's name, which a download would take for its own
+        partial and overwrite)."""
+        return owner in (None, key) and self._owner(part_path(dest)) in (None, key)
+
     def _free(self, dest: Path, key: str) -> Path:
         def taken(candidate: Path) -> bool:
             return (
                 self._is_claimed(candidate)
                 or candidate.exists()
                 or part_path(candidate).exists()
-                or self._owner(candidate) not in (None, key)
+                or not self._free_for(candidate, key, self._owner(candidate))
             )
 
         return unique_path(dest, taken)
@@ -372,6 +394,17 @@ class Planner:
             attempts=1 if error else 0,
             session_id=self.session_id,
         )
+
+
+#: what makes one picture unplaceable without stopping the run: a path the organizer cannot
+#: fit, a disk check that fails, a symlink loop (RuntimeError), a value that does not parse
+_UNPLACEABLE = (PathError, OSError, RuntimeError, ValueError, OverflowError)
+
+
+def _one_line(exc: BaseException) -> str:
+    """An error as one line (a recorded reason is shown in tables and exports)."""
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
 
 
 def _size(path: Path) -> int | None:

@@ -153,6 +153,7 @@ def my_pictures(state: ApiState, body: dict[str, Any]) -> Answer:
             picture_entry(item, _mission_of(state, item), state.download_base, rand),
             first + offset,
             faults,
+            pictures,
         )
         for offset, item in enumerate(page)
     ]

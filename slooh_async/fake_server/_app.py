@@ -18,7 +18,7 @@ from ._catalog import Catalog
 from ._config import FakeConfig
 from ._download import DownloadSettings, serve_download
 from ._faults import FaultDice, HttpFault
-from ._hostile import deep_json, redirect_location
+from ._hostile import deep_json, part_named_file, redirect_location
 from ._log import Exchange, Receive, RequestLog, Scope, Send, ServerSide
 from ._sessions import SessionStore
 
@@ -103,7 +103,8 @@ class FakeSloohApp:
         )
         if scope["method"] not in ("GET", "HEAD"):
             return await _send_json(exchange, error_answer(405, "Method not allowed"), 405)
-        item = state.catalog.file_at(scope["path"])
+        path, roll = scope["path"], state.catalog.photo_roll
+        item = state.catalog.file_at(path) or part_named_file(path, roll, faults)
         await serve_download(scope, receive, exchange, item, state.dice, settings)
 
     async def _api(self, scope: Scope, receive: Receive, exchange: Exchange) -> None:

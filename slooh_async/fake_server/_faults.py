@@ -25,7 +25,7 @@ _RATES = ("error_rate", "rate_429", "drop_rate", "retry_after_date_rate")
 #: knobs holding file keys (image ids, FITS names or keys), joined by ``+`` on the command line
 _KEY_SETS = ("fail_keys", "html_keys", "busy_keys", "changed_keys", "redirect_paths")
 #: what ``malformed_items`` can break in a photoRoll item, in the order they are applied
-MALFORMED_KINDS = ("huge_id", "bad_url", "bad_port", "odd_types")
+MALFORMED_KINDS = ("huge_id", "bad_url", "bad_port", "odd_types", "part_name")
 _LIST_SHAPES = ("list", "null", "object", "string")
 
 

@@ -9,6 +9,7 @@ file (other bytes, another ETag) served after the first attempt was cut short.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from ._catalog import CatalogFile
@@ -21,6 +22,7 @@ __all__ = [
     "HUGE_ID",
     "deep_json",
     "malform",
+    "part_named_file",
     "redirect_location",
     "second_version",
     "shape_page",
@@ -41,7 +43,9 @@ HTML_PAGE = (
 _DEPTH = 100_000
 
 
-def malform(entry: dict[str, Any], position: int, faults: Faults) -> dict[str, Any]:
+def malform(
+    entry: dict[str, Any], position: int, faults: Faults, roll: Sequence[CatalogFile]
+) -> dict[str, Any]:
     """The photoRoll item at ``position`` (1-based), broken when a ``malformed_items`` kind
     falls on it: the kinds asked for, in :data:`MALFORMED_KINDS` order, take positions 1, 2..."""
     kinds = [kind for kind in MALFORMED_KINDS if kind in faults.malformed_items]
@@ -49,6 +53,13 @@ def malform(entry: dict[str, Any], position: int, faults: Faults) -> dict[str, A
         return entry
     kind = kinds[position - 1]
     broken = dict(entry)
+    if kind == "part_name":
+        path = part_named_path(roll, position)
+        base = entry["imageURL"][: -len(roll[position - 1].path)]
+        broken["imageURL"] = f"{base}{path}"
+        broken["imageDownloadURL"] = f"{base}{path}?rand=1"
+        broken["imageDownloadFilename"] = path.rsplit("/", 1)[-1]
+        return broken
     if kind == "huge_id":
         broken["imageId"] = HUGE_ID
     elif kind == "bad_url":
@@ -67,6 +78,25 @@ def malform(entry: dict[str, Any], position: int, faults: Faults) -> dict[str, A
             position="first",
         )
     return broken
+
+
+def part_named_path(roll: Sequence[CatalogFile], position: int) -> str:
+    """``part_name``: the item at ``position`` is listed under the next item's file name plus
+    ``.part`` (``clash.png.part`` beside ``clash.png``), in its own folder."""
+    item, below = roll[position - 1], roll[position % len(roll)]
+    return f"{item.path.rsplit('/', 1)[0]}/{below.filename}.part"
+
+
+def part_named_file(path: str, roll: Sequence[CatalogFile], faults: Faults) -> CatalogFile | None:
+    """The file a ``part_name`` path stands for (its own bytes), if any."""
+    if "part_name" not in faults.malformed_items or not path.endswith(".part"):
+        return None
+    position = [kind for kind in MALFORMED_KINDS if kind in faults.malformed_items].index(
+        "part_name"
+    ) + 1
+    if position <= len(roll) and part_named_path(roll, position) == path:
+        return roll[position - 1]
+    return None
 
 
 def shape_page(payload: dict[str, Any], faults: Faults) -> dict[str, Any]:

@@ -122,7 +122,8 @@ def test_a_finished_file_under_a_part_name_is_taken(library: Library, server: Fa
     (folder / older.filename).rename(part_named)
     (folder / newer.filename).unlink()
     with sqlite3.connect(library.root / ".slooh" / "tracker.sqlite3") as db:
-        db.execute("update images set path = ? where key = ?", (f"all/{part_named.name}", older.key))
+        moved = (f"all/{part_named.name}", older.key)
+        db.execute("update images set path = ? where key = ?", moved)
         db.execute("delete from images where key = ?", (newer.key,))
     code, summary = library.run_json("download", "--full-scan")
     assert code == 0 and summary["downloaded"] == 1, summary
@@ -132,3 +133,96 @@ def test_a_finished_file_under_a_part_name_is_taken(library: Library, server: Fa
     assert rows(library, "select path from images where key = ?", newer.key) == [
         (f"all/{numbered.name}",)
     ]
+
+
+# --------------------------------------------------------------------------- 2. endless pages
+
+
+@pytest.mark.parametrize("total", ["", "missing", "1000000000"])
+def test_a_page_that_repeats_ends_the_listing_with_a_warning(
+    library: Library, server: FakeSlooh, total: str
+) -> None:
+    """2: a service that ignores paging (totalCount real, missing or 10^9) is asked twice, not
+    forever: the first page's files download, a warning names the reason, the listing counts
+    as incomplete (the next run lists everything again)."""
+    server.set_faults(repeat_pages=True, total_count=total)
+    result = library.run("download")
+    assert result.exit_code == 0, result.stderr
+    assert len(server.calls("getMyPictures")) == 2
+    warning = [line for line in result.stderr.splitlines() if "listing incomplete" in line]
+    assert len(warning) == 1 and "brought nothing new" in warning[0], result.stderr
+    assert library.digests() == digests(list(server.catalog.photo_roll[:5]))
+    assert rows(library, "select value from library_state where name = 'needs_full_scan'") == [
+        ("1",)
+    ]
+    server.set_faults(Faults())
+    code, summary = library.run_json("download")
+    assert code == 0 and summary["downloaded"] == 7 and summary["warnings"] == []
+    assert library.digests() == digests(list(server.catalog.photo_roll))
+
+
+def test_json_summary_carries_the_listing_warning(library: Library, server: FakeSlooh) -> None:
+    """2: --json has the reason in `warnings`."""
+    server.set_faults(repeat_pages=True)
+    code, summary = library.run_json("download")
+    assert code == 0
+    assert len(summary["warnings"]) == 1 and "brought nothing new" in summary["warnings"][0]
+
+
+# --------------------------------------------------------------------------- 14. list shapes
+
+
+@pytest.mark.parametrize("shape", ["null", "object", "string"])
+def test_an_image_list_of_the_wrong_shape_exits_4(
+    library: Library, server: FakeSlooh, shape: str
+) -> None:
+    """14: imageList null, an object or a string beside totalCount 12: exit 4 with one line
+    saying the answer did not match the contract; nothing is written as done."""
+    server.set_faults(image_list=shape)
+    result = library.run("download")
+    assert result.exit_code == 4
+    line = one_line(result.stderr)
+    assert "did not match the contract" in line and "totalCount 12" in line, line
+    assert library.files() == []
+    assert rows(library, "select count(*) from images") == [(0,)]
+
+
+# --------------------------------------------------------------------------- 5. redirects
+
+
+def test_a_login_redirected_to_another_host_is_not_followed(
+    library: Library, server: FakeSlooh
+) -> None:
+    """5: a 307 on the login to another origin: exit 4, one line naming it; the password and
+    the session cookie never reach the other host."""
+    server.set_faults(api_redirect=server.download_base_url, redirect_paths=frozenset({"login"}))
+    result = library.run("download")
+    assert result.exit_code == 4
+    line = one_line(result.stderr)
+    assert "redirected the call to http://127.0.0.1" in line and "not followed" in line, line
+    assert server.config.password not in result.stderr + result.stdout
+    assert server.calls(server="download") == []
+    assert library.files() == []
+
+
+def test_a_redirect_on_the_services_own_origin_is_followed(
+    library: Library, server: FakeSlooh
+) -> None:
+    """5: a 307/308 to the service's own origin is followed, body and all: the run works."""
+    server.set_faults(api_redirect=server.base_url, redirect_status=308)
+    code, summary = library.run_json("download")
+    assert code == 0 and summary["downloaded"] == 12, summary
+    assert {r.fault for r in server.calls("login")} == {"redirect", ""}
+
+
+# --------------------------------------------------------------------------- 11. deep JSON
+
+
+def test_deeply_nested_json_exits_4_with_one_line(library: Library, server: FakeSlooh) -> None:
+    """11: an answer nested 100,000 deep: exit 4, "the service's answer could not be read"."""
+    server.set_faults(deep_json=True)
+    result = library.run("download")
+    assert result.exit_code == 4
+    line = one_line(result.stderr)
+    assert "the service's answer could not be read" in line, line
+    assert library.files() == []

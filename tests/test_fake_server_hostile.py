@@ -84,7 +84,9 @@ def test_repeat_pages_ignore_paging(srv: FakeSlooh, client: httpx.Client) -> Non
         ({"image_list": "string"}, lambda a: isinstance(a["imageList"], str)),
     ],
 )
-def test_page_shapes(srv: FakeSlooh, client: httpx.Client, knobs: dict[str, Any], check: Any) -> None:
+def test_page_shapes(
+    srv: FakeSlooh, client: httpx.Client, knobs: dict[str, Any], check: Any
+) -> None:
     """total_count and image_list give the page the shape asked for."""
     srv.set_faults(**knobs)
     assert check(page(srv, client))

@@ -28,7 +28,7 @@ from ._models import (
     PicturesPage,
     as_int,
 )
-from ._pagination import STALE_SESSION_SECONDS, PageCursor, PageInfo
+from ._pagination import MAX_LISTED, STALE_SESSION_SECONDS, PageCursor, PageInfo
 from ._ratelimit import RateLimiter, WaitReason, budget_seconds
 from ._retry import (
     RETRYABLE_STATUS,
@@ -43,6 +43,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_PRODUCT_ID",
     "FORMAT_BY_EXTENSION",
+    "MAX_LISTED",
     "RETRYABLE_STATUS",
     "STALE_SESSION_SECONDS",
     "Envelope",

@@ -55,6 +55,9 @@ log = logging.getLogger("slooh_async.api")
 #: told about each page of a scan as it comes back
 PageCallback = Callable[[PageInfo], None]
 
+#: same-origin 307/308 redirects followed for one API call
+_MAX_REDIRECTS = 5
+
 _ACCOUNT_CODES = {
     402: "the service asks for credentials again",
     403: "the service forbids this for your account",
@@ -125,7 +128,8 @@ class SloohClient:
             transport=self._transport,
             timeout=self._timeout,
             headers={"User-Agent": f"slooh-async/{__version__}", "Accept": "application/json"},
-            follow_redirects=True,
+            # redirects are followed by hand, and only on the service's own origin (_post)
+            follow_redirects=False,
             verify=shared_ssl_context(),
         )
         return self
@@ -164,7 +168,8 @@ class SloohClient:
             raise ServiceError("the service gave no session token")
         token = str(token)
         register_secret(token)
-        self._client().cookies.set("_sloohsstkn", token)
+        # scoped to the service's host: a cookie without a domain goes to every host
+        self._client().cookies.set("_sloohsstkn", token, domain=self._origin.host)
         return token
 
     async def login(self, username: str | None = None, password: str | None = None) -> LoginResult:
@@ -314,25 +319,28 @@ class SloohClient:
     ) -> AsyncGenerator[list[Picture], None]:
         """Pages of pictures from position ``start``, newest first, each picture exactly once.
 
-        Every picture carries its 1-based ``position`` in the listing.
+        Every picture carries its 1-based ``position`` in the listing. A scan that stops
+        before its natural end (a repeated page, the page cap, a page that breaks the
+        contract) says why in the last :class:`PageInfo`'s ``problem``; a first page that
+        breaks the contract raises :class:`ServiceError` (nothing usable came back).
         """
         cursor = PageCursor(start=start, batch_size=batch_size)
         while not cursor.done:
             page = await self._scan_page(
                 cursor, lambda: self.get_pictures(cursor.first, batch_size, mission_id)
             )
-            cursor.advance(len(page.pictures), page.total_count)
+            _check_contract("getMyPictures", page, cursor)
+            offsets = cursor.receive([picture.key for picture in page.pictures], page.total_count)
             if on_page:
                 on_page(cursor.info("pictures", len(page.pictures)))
             fresh = [
-                picture.model_copy(
+                page.pictures[offset].model_copy(
                     update={
                         "position": cursor.position_of(offset),
-                        "url": self._absolute(picture.url),
+                        "url": self._absolute(page.pictures[offset].url),
                     }
                 )
-                for offset, picture in enumerate(page.pictures)
-                if cursor.first_seen(picture.key)
+                for offset in offsets
             ]
             if fresh:
                 yield fresh
@@ -359,12 +367,13 @@ class SloohClient:
             page = await self._scan_page(
                 cursor, lambda: self.get_missions(cursor.first, batch_size)
             )
-            cursor.advance(len(page.missions), page.total_count)
+            _check_contract("getMissionImages", page, cursor)
+            keys = [str(mission.mission_id or mission.title) for mission in page.missions]
+            offsets = cursor.receive(keys, page.total_count)
             if on_page:
                 on_page(cursor.info("missions", len(page.missions)))
-            for mission in page.missions:
-                if cursor.first_seen(str(mission.mission_id or mission.title)):
-                    yield mission
+            for offset in offsets:
+                yield page.missions[offset]
 
     async def iter_mission_fits(
         self, mission_id: int, parent: Picture | None = None, *, verify_empty: bool = True
@@ -466,7 +475,7 @@ class SloohClient:
             retry_after: float | None = None
             failure: str | None
             try:
-                response = await self._client().post(path, json=body)
+                response = await self._post(path, body)
             except httpx.TransportError as exc:
                 reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 failure = f"cannot reach {self.base_url}: {redact(reason)}"
@@ -474,9 +483,9 @@ class SloohClient:
                 self.last_latency = time.monotonic() - started
                 log.debug("POST %s -> %d in %.2fs", path, response.status_code, self.last_latency)
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                failure = self._transient_failure(path, response)
+                failure, data = _read_answer(path, response)
                 if failure is None:
-                    return response.status_code, _json_object(path, response)
+                    return response.status_code, data
             if attempt >= self.retry.max_retries:
                 raise ServiceUnavailableError(f"{failure} (gave up after {attempt + 1} tries)")
             wait = self.retry.delay(attempt, retry_after)
@@ -486,21 +495,43 @@ class SloohClient:
             await anyio.sleep(wait)
             attempt += 1
 
-    def _transient_failure(self, path: str, response: httpx.Response) -> str | None:
-        """A description when the answer is worth retrying, else ``None``."""
-        if is_retryable_status(response.status_code):
-            return f"{path}: HTTP {response.status_code}"
-        if response.status_code == 200:
-            try:
-                data = response.json()
-            except ValueError:
-                return f"{path}: the answer was not JSON"
-            if isinstance(data, dict):
-                envelope = Envelope.model_validate(data)
-                code = envelope.status_code
-                if envelope.api_error and code is not None and is_retryable_status(code):
-                    return f"{path}: service error {code}"
-        return None
+    @property
+    def _origin(self) -> httpx.URL:
+        return httpx.URL(self.base_url)
+
+    async def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        """POST, following a redirect only to the service's own origin and only when it keeps
+        the call a POST (307, 308): the body carries the password and the session, and must
+        never reach another host, nor leave https for http."""
+        url = httpx.URL(path)
+        for _ in range(_MAX_REDIRECTS + 1):
+            response = await self._client().post(url, json=body)
+            if not response.is_redirect:
+                return response
+            target = response.url.join(response.headers["Location"])
+            if not _same_origin(target, self._origin):
+                raise ServiceError(
+                    f"{path}: the service redirected the call to {_origin_of(target)}; "
+                    f"API calls only go to {_origin_of(self._origin)} (not followed)"
+                )
+            if response.status_code not in (307, 308):
+                raise ServiceError(
+                    f"{path}: the service answered HTTP {response.status_code} (a redirect that "
+                    "would drop the call's body; not followed)"
+                )
+            url = target
+        raise ServiceError(f"{path}: the service redirected more than {_MAX_REDIRECTS} times")
+
+
+def _check_contract(what: str, page: PicturesPage | MissionsPage, cursor: PageCursor) -> None:
+    """A page whose list breaks the contract ends the scan: with an error when nothing usable
+    came back before it, else with the reason (the pages before it are kept)."""
+    if page.problem is None:
+        return
+    reason = f"{what}: the service's answer did not match the contract ({page.problem})"
+    if not cursor.had_items:
+        raise ServiceError(f"{reason}; nothing could be listed")
+    cursor.stop(f"{reason}; listing stopped at page {cursor.pages + 1}")
 
 
 def _has_fits(fits: MissionFits) -> bool:
@@ -511,22 +542,45 @@ def _items(page: PicturesPage | MissionsPage) -> int:
     return len(page.pictures) if isinstance(page, PicturesPage) else len(page.missions)
 
 
-def _json_object(path: str, response: httpx.Response) -> dict[str, Any]:
-    if response.status_code == 401:
-        try:
-            data = response.json()
-        except ValueError:
-            data = {}
-        return data if isinstance(data, dict) else {}
-    if response.status_code >= 400:
-        raise ServiceError(f"{path}: HTTP {response.status_code}", status_code=response.status_code)
+def _same_origin(url: httpx.URL, origin: httpx.URL) -> bool:
+    return (url.scheme, url.host, url.port) == (origin.scheme, origin.host, origin.port)
+
+
+def _origin_of(url: httpx.URL) -> str:
+    port = f":{url.port}" if url.port is not None else ""
+    return f"{url.scheme}://{url.host}{port}"
+
+
+def _read_answer(path: str, response: httpx.Response) -> tuple[str | None, dict[str, Any]]:
+    """``(failure, data)``: ``failure`` describes an answer worth retrying; else ``data`` is
+    the answer's JSON object. An answer that can never be used raises :class:`ServiceError`.
+    The body is parsed once."""
+    status = response.status_code
+    if is_retryable_status(status):
+        return f"{path}: HTTP {status}", {}
+    if status >= 400 and status != 401:
+        raise ServiceError(f"{path}: HTTP {status}", status_code=status)
     try:
         data = response.json()
+    except RecursionError:
+        raise ServiceError(
+            f"{path}: the service's answer could not be read (JSON nested too deeply)"
+        ) from None
     except ValueError as exc:
-        raise ServiceError(f"{path}: the answer was not JSON") from exc
+        if status == 401:
+            return None, {}
+        if status == 200:  # an HTML error page from a proxy: worth another try
+            return f"{path}: the answer was not JSON", {}
+        raise ServiceError(f"{path}: the service's answer could not be read (not JSON)") from exc
     if not isinstance(data, dict):
-        raise ServiceError(f"{path}: the answer was not a JSON object")
-    return data
+        if status == 401:
+            return None, {}
+        raise ServiceError(f"{path}: the service's answer could not be read (not a JSON object)")
+    envelope = Envelope.model_validate(data)
+    code = envelope.status_code
+    if envelope.api_error and code is not None and is_retryable_status(code):
+        return f"{path}: service error {code}", {}
+    return None, data
 
 
 def _raise_for_envelope(path: str, status: int, envelope: Envelope) -> None:

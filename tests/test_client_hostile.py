@@ -134,9 +134,15 @@ def test_cursor_stops_at_a_page_with_nothing_new() -> None:
     """A page whose keys were all seen ends the scan, saying so."""
     cursor = PageCursor(batch_size=3)
     assert cursor.receive(["a", "b", "c"], None) == [0, 1, 2]
-    assert not cursor.done
+    assert state(cursor) == (False, None)
     assert cursor.receive(["a", "b", "c"], None) == []
-    assert cursor.done and cursor.stop_reason and "nothing new" in cursor.stop_reason
+    done, reason = state(cursor)
+    assert done and reason and "nothing new" in reason
+
+
+def state(cursor: PageCursor) -> tuple[bool, str | None]:
+    """Whether the scan is over, and why it stopped early (if it did)."""
+    return cursor.done, cursor.stop_reason
 
 
 def test_cursor_keeps_going_when_items_shift() -> None:

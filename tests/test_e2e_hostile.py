@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from e2e_support import Library, make_library
@@ -368,7 +369,7 @@ def test_a_huge_retry_after_is_capped_and_a_503_pauses_only_its_file(
 @pytest.mark.anyio
 @pytest.mark.parametrize(("status", "scope"), [(503, "one"), (429, "all")])
 async def test_server_waits_are_told_with_their_scope(
-    server: FakeSlooh, tmp_path: Path, status: int, scope: str
+    server: FakeSlooh, tmp_path: Path, status: int, scope: Literal["one", "all"]
 ) -> None:
     """7: the engine tells the display what it waits for: a 503's capped Retry-After as a
     wait of that file ("one"), a 429's as a wait of every request ("all")."""

@@ -251,3 +251,12 @@ def test_an_export_the_disk_refuses_names_it_and_leaves_nothing(library: Library
     assert line.startswith(f"error: cannot write {target}:"), line
     assert target.read_text() == "[]\n"
     assert not [p for p in target.parent.iterdir() if p.name.startswith(".export")]
+
+
+def test_commands_that_write_exit_5_on_a_read_only_library(library: Library) -> None:
+    """12: download on a read-only library exits 5 with one line naming the tracker."""
+    slooh = library.root / ".slooh"
+    with read_only(library.root, slooh, slooh / "tracker.sqlite3"):
+        result = library.run("download", "--quiet")
+    assert result.exit_code == 5, result.stderr
+    assert "tracker.sqlite3" in one_line(result.stderr)

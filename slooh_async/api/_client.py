@@ -19,14 +19,11 @@ import anyio
 import httpx
 
 from .._exceptions import (
-    AccountError,
     AuthenticationError,
     ServiceError,
-    ServiceUnavailableError,
     SessionExpiredError,
 )
 from .._redact import redact, register_secret
-from .._version import __version__
 from ._models import (
     Envelope,
     GravityStatus,
@@ -39,8 +36,8 @@ from ._models import (
 )
 from ._pagination import PageCursor, PageInfo
 from ._ratelimit import RateLimiter
-from ._retry import RetryPolicy, is_retryable_status, parse_retry_after
-from ._tls import shared_ssl_context
+from ._retry import RetryPolicy
+from ._transport import ApiTransport, raise_for_envelope
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_PRODUCT_ID", "PageCallback", "SloohClient"]
 
@@ -55,17 +52,6 @@ log = logging.getLogger("slooh_async.api")
 #: told about each page of a scan as it comes back
 PageCallback = Callable[[PageInfo], None]
 
-#: same-origin 307/308 redirects followed for one API call
-_MAX_REDIRECTS = 5
-
-_ACCOUNT_CODES = {
-    402: "the service asks for credentials again",
-    403: "the service forbids this for your account",
-    418: "your Slooh account has expired",
-    419: "this needs a Slooh membership",
-    420: "this needs a higher Slooh membership",
-    421: "your Slooh account has expired",
-}
 
 
 @dataclass(frozen=True, repr=False)
@@ -103,17 +89,17 @@ class SloohClient:
         self._password = password
         self.product_id = product_id
         self.locale = locale
-        self.retry = retry or RetryPolicy()
-        self.limiter = limiter or RateLimiter(rate_limit)
-        self._timeout = httpx.Timeout(timeout, connect=min(timeout, 30.0))
-        self._transport = transport
-        self._http: httpx.AsyncClient | None = None
+        self._wire = ApiTransport(
+            self.base_url,
+            retry=retry or RetryPolicy(),
+            limiter=limiter or RateLimiter(rate_limit),
+            timeout=timeout,
+            transport=transport,
+        )
         self._creds: _Credentials | None = None
         self._generation = 0
         self._login_lock = anyio.Lock()
         self._proof = (0, 0)
-        self.calls: Counter[str] = Counter()
-        self.last_latency: float | None = None
         self.account: LoginResult | None = None
         register_secret(password)
 
@@ -123,15 +109,7 @@ class SloohClient:
     # ------------------------------------------------------------------ lifecycle
 
     async def __aenter__(self) -> Self:
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            transport=self._transport,
-            timeout=self._timeout,
-            headers={"User-Agent": f"slooh-async/{__version__}", "Accept": "application/json"},
-            # redirects are followed by hand, and only on the service's own origin (_post)
-            follow_redirects=False,
-            verify=shared_ssl_context(),
-        )
+        await self._wire.open()
         return self
 
     async def __aexit__(
@@ -144,9 +122,27 @@ class SloohClient:
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        await self._wire.close()
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """How API calls are retried."""
+        return self._wire.retry
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The rate budget every API call goes through."""
+        return self._wire.limiter
+
+    @property
+    def calls(self) -> Counter[str]:
+        """API calls made so far, by path."""
+        return self._wire.calls
+
+    @property
+    def last_latency(self) -> float | None:
+        """Seconds the last API answer took."""
+        return self._wire.last_latency
 
     @property
     def logged_in(self) -> bool:
@@ -169,7 +165,7 @@ class SloohClient:
         token = str(token)
         register_secret(token)
         # scoped to the service's host: a cookie without a domain goes to every host
-        self._client().cookies.set("_sloohsstkn", token, domain=self._origin.host)
+        self._client().cookies.set("_sloohsstkn", token, domain=self._wire.origin.host)
         return token
 
     async def login(self, username: str | None = None, password: str | None = None) -> LoginResult:
@@ -414,9 +410,10 @@ class SloohClient:
     # ------------------------------------------------------------------ transport
 
     def _client(self) -> httpx.AsyncClient:
-        if self._http is None:
-            raise RuntimeError("use SloohClient inside `async with`")
-        return self._http
+        return self._wire.http
+
+    async def _send(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return await self._wire.send(path, body)
 
     def _absolute(self, url: str) -> str:
         """Download URLs are absolute; a relative one is taken relative to the service."""
@@ -457,71 +454,13 @@ class SloohClient:
                 await self._relogin(creds.generation)
                 relogged = True
                 continue
-            _raise_for_envelope(path, status, envelope)
+            raise_for_envelope(path, status, envelope)
             return data
 
     async def _checked(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         status, data = await self._send(path, body)
-        _raise_for_envelope(path, status, Envelope.model_validate(data))
+        raise_for_envelope(path, status, Envelope.model_validate(data))
         return data
-
-    async def _send(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """POST with retries on transport errors, timeouts, 408/429/5xx; returns JSON."""
-        attempt = 0
-        while True:
-            await self.limiter.acquire()
-            self.calls[path] += 1
-            started = time.monotonic()
-            retry_after: float | None = None
-            failure: str | None
-            try:
-                response = await self._post(path, body)
-            except httpx.TransportError as exc:
-                reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-                failure = f"cannot reach {self.base_url}: {redact(reason)}"
-            else:
-                self.last_latency = time.monotonic() - started
-                log.debug("POST %s -> %d in %.2fs", path, response.status_code, self.last_latency)
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                failure, data = _read_answer(path, response)
-                if failure is None:
-                    return response.status_code, data
-            if attempt >= self.retry.max_retries:
-                raise ServiceUnavailableError(f"{failure} (gave up after {attempt + 1} tries)")
-            wait = self.retry.delay(attempt, retry_after)
-            if retry_after is not None:
-                self.limiter.pause(wait)
-            log.info("%s; retrying in %.1fs", failure, wait)
-            await anyio.sleep(wait)
-            attempt += 1
-
-    @property
-    def _origin(self) -> httpx.URL:
-        return httpx.URL(self.base_url)
-
-    async def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
-        """POST, following a redirect only to the service's own origin and only when it keeps
-        the call a POST (307, 308): the body carries the password and the session, and must
-        never reach another host, nor leave https for http."""
-        url = httpx.URL(path)
-        for _ in range(_MAX_REDIRECTS + 1):
-            response = await self._client().post(url, json=body)
-            if not response.is_redirect:
-                return response
-            target = response.url.join(response.headers["Location"])
-            if not _same_origin(target, self._origin):
-                raise ServiceError(
-                    f"{path}: the service redirected the call to {_origin_of(target)}; "
-                    f"API calls only go to {_origin_of(self._origin)} (not followed)"
-                )
-            if response.status_code not in (307, 308):
-                raise ServiceError(
-                    f"{path}: the service answered HTTP {response.status_code} (a redirect that "
-                    "would drop the call's body; not followed)"
-                )
-            url = target
-        raise ServiceError(f"{path}: the service redirected more than {_MAX_REDIRECTS} times")
-
 
 def _check_contract(what: str, page: PicturesPage | MissionsPage, cursor: PageCursor) -> None:
     """A page whose list breaks the contract ends the scan: with an error when nothing usable
@@ -540,57 +479,3 @@ def _has_fits(fits: MissionFits) -> bool:
 
 def _items(page: PicturesPage | MissionsPage) -> int:
     return len(page.pictures) if isinstance(page, PicturesPage) else len(page.missions)
-
-
-def _same_origin(url: httpx.URL, origin: httpx.URL) -> bool:
-    return (url.scheme, url.host, url.port) == (origin.scheme, origin.host, origin.port)
-
-
-def _origin_of(url: httpx.URL) -> str:
-    port = f":{url.port}" if url.port is not None else ""
-    return f"{url.scheme}://{url.host}{port}"
-
-
-def _read_answer(path: str, response: httpx.Response) -> tuple[str | None, dict[str, Any]]:
-    """``(failure, data)``: ``failure`` describes an answer worth retrying; else ``data`` is
-    the answer's JSON object. An answer that can never be used raises :class:`ServiceError`.
-    The body is parsed once."""
-    status = response.status_code
-    if is_retryable_status(status):
-        return f"{path}: HTTP {status}", {}
-    if status >= 400 and status != 401:
-        raise ServiceError(f"{path}: HTTP {status}", status_code=status)
-    try:
-        data = response.json()
-    except RecursionError:
-        raise ServiceError(
-            f"{path}: the service's answer could not be read (JSON nested too deeply)"
-        ) from None
-    except ValueError as exc:
-        if status == 401:
-            return None, {}
-        if status == 200:  # an HTML error page from a proxy: worth another try
-            return f"{path}: the answer was not JSON", {}
-        raise ServiceError(f"{path}: the service's answer could not be read (not JSON)") from exc
-    if not isinstance(data, dict):
-        if status == 401:
-            return None, {}
-        raise ServiceError(f"{path}: the service's answer could not be read (not a JSON object)")
-    envelope = Envelope.model_validate(data)
-    code = envelope.status_code
-    if envelope.api_error and code is not None and is_retryable_status(code):
-        return f"{path}: service error {code}", {}
-    return None, data
-
-
-def _raise_for_envelope(path: str, status: int, envelope: Envelope) -> None:
-    code = envelope.status_code
-    message = redact(envelope.error_msg.strip())
-    if code in _ACCOUNT_CODES:
-        text = f"{_ACCOUNT_CODES[code]}" + (f": {message}" if message else "")
-        if code == 402:
-            raise AuthenticationError(text)
-        raise AccountError(text, status_code=code)
-    if envelope.api_error:
-        detail = message or f"error {envelope.error_code or code or 'unknown'}"
-        raise ServiceError(f"{path}: the service answered an error: {detail}", status_code=code)

@@ -209,8 +209,12 @@ def _unlink_regular(path: Path) -> None:
 
 def _write_small(path: Path, text: str) -> None:
     fd = _open_safely(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:  # a write error names no file: say which one (a full disk)
+        exc.filename = exc.filename or str(path)
+        raise
 
 
 class _PartFile:

@@ -35,12 +35,21 @@ from slooh_async.fake_server import (
 from slooh_async.tracker import Tracker
 
 
-@pytest.fixture
-def server() -> Iterator[FakeSlooh]:
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeSlooh]:
     """Twelve small pictures, no FITS (every file is a photoRoll picture)."""
     config = FakeConfig(pictures=12, seed=5, file_size=3000, fits=False, hostile_titles=False)
     with FakeSlooh(config).running() as srv:
         yield srv
+
+
+@pytest.fixture
+def server(fake: FakeSlooh) -> Iterator[FakeSlooh]:
+    """The module's server, faults off and an empty log before and after each test."""
+    fake.set_faults(Faults())
+    fake.clear_log()
+    yield fake
+    fake.set_faults(Faults())
 
 
 @pytest.fixture

@@ -19,15 +19,24 @@ import pytest
 from e2e_support import Library, expected_digests, make_library
 from test_config_support import finish
 
-from slooh_async.fake_server import FakeConfig, FakeSlooh
+from slooh_async.fake_server import FakeConfig, FakeSlooh, Faults
 
 
-@pytest.fixture
-def server() -> Iterator[FakeSlooh]:
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeSlooh]:
     """Eight small pictures, no FITS."""
     config = FakeConfig(pictures=8, seed=3, file_size=3000, fits=False, hostile_titles=False)
     with FakeSlooh(config).running() as srv:
         yield srv
+
+
+@pytest.fixture
+def server(fake: FakeSlooh) -> Iterator[FakeSlooh]:
+    """The module's server, faults off and an empty log before and after each test."""
+    fake.set_faults(Faults())
+    fake.clear_log()
+    yield fake
+    fake.set_faults(Faults())
 
 
 @pytest.fixture

@@ -8,10 +8,12 @@ to what is there, and runs in one ``BEGIN IMMEDIATE`` transaction together with 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from .._exceptions import ConfigError, StorageError
 
@@ -206,7 +208,8 @@ def connect_read_only(db_path: Path) -> sqlite3.Connection:
     """
     if not db_path.is_file():
         raise StorageError(f"tracker {db_path}: no such file")
-    uri = f"{db_path.absolute().as_uri()}?mode=ro"
+    # the path percent-encoded, no authority: also right for C:\ and \\server\share paths
+    uri = f"file:{quote(os.path.abspath(db_path), safe='/')}?mode=ro"
     conn = _connect_uri(uri)
     try:
         conn.execute("PRAGMA user_version").fetchone()

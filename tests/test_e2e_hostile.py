@@ -345,6 +345,9 @@ def test_a_planted_part_is_never_written_through(
     assert "link or into something that is not a file" in summary["failures"][0]["error"]
     assert outside.read_bytes() == b"not yours"
     assert not dest.exists() and trap.is_symlink() == (planted != "part fifo")
+    query = "select status, last_error from images where key = ?"
+    ((status, error),) = rows(library, query, victim.key)
+    assert status == "failed" and "refusing to write through a link" in str(error)
     assert library.digests() == digests([f for f in server.catalog.photo_roll if f != victim])
 
 

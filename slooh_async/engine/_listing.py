@@ -215,7 +215,7 @@ class Lister:
         self.sink.page(info)
         if info.problem and self.reason is None:
             self.reason = info.problem
-            log.warning("listing stopped early: %s", info.problem)
+            log.info("listing stopped early: %s", info.problem)
             self.sink.warn(f"listing incomplete: {info.problem}")
 
     async def _found(self, pictures: list[Picture]) -> Outcome:

@@ -20,6 +20,7 @@ from typer.testing import CliRunner, Result
 
 from slooh_async.cli import app
 from slooh_async.fake_server import FakeSlooh
+from slooh_async.organizer import is_part_name
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,7 +46,7 @@ class Library:
         return sorted(
             p
             for p in self.root.rglob("*")
-            if p.is_file() and ".slooh" not in p.parts and not p.name.endswith(".part")
+            if p.is_file() and ".slooh" not in p.parts and not is_part_name(p)
         )
 
     def parts(self) -> list[Path]:

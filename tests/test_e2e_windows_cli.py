@@ -70,7 +70,7 @@ def test_export_onto_a_spreadsheet_held_open_says_so(
     result = library.run("export", "-o", str(output))
     assert result.exit_code == 5
     assert result.stderr.strip() == (
-        f"error: cannot use {output}: access denied (is it open in another program?)"
+        f"error: cannot write {output}: access denied (is it open in another program?)"
     )
     assert output.read_text() == "the old export"
     assert not output.with_name("library.csv.part").exists()

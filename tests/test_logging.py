@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import logging
 import logging.handlers
 from collections.abc import Iterator
@@ -113,7 +115,7 @@ def test_reconfiguring_does_not_duplicate_handlers(tmp_path: Path) -> None:
     configure_logging(logging.WARNING, log_file=tmp_path / "a.log")
     configure_logging(logging.INFO, log_file=tmp_path / "a.log")
     kinds = sorted(type(h).__name__ for h in _ours())
-    assert kinds == ["RotatingFileHandler", "_StderrHandler"]
+    assert kinds == ["_LogFileHandler", "_StderrHandler"]
 
 
 def test_the_file_rotates(tmp_path: Path) -> None:
@@ -159,5 +161,27 @@ def test_cli_verbosity_flags(
     result = CliRunner().invoke(app, [*flags, "config", "path"])
     assert result.exit_code == 0, result.output
     levels = {type(h).__name__: h.level for h in _ours()}
-    assert levels == {"_StderrHandler": console_level, "RotatingFileHandler": file_level}
+    assert levels == {"_StderrHandler": console_level, "_LogFileHandler": file_level}
     assert (tmp_path / "logs" / "slooh.log").exists()
+
+
+def test_a_log_file_that_cannot_be_written_goes_quiet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A log file the disk refuses (full) stops taking records; no "Logging error" traceback."""
+    configure_logging(logging.WARNING, log_file=tmp_path / "slooh.log")
+    (handler,) = [h for h in _ours() if isinstance(h, logging.handlers.RotatingFileHandler)]
+    handler.close()
+    setattr(handler, "stream", _FullDisk())  # noqa: B010 (the stub types it as a real file)
+    logging.getLogger("slooh_async.test").error("first")
+    logging.getLogger("slooh_async.test").error("second")
+    err = capsys.readouterr().err
+    assert "Logging error" not in err and "Traceback" not in err
+    assert err.count("error: first") == 1 and err.count("error: second") == 1
+
+
+class _FullDisk(io.StringIO):
+    """A stream on a full disk: every write is refused."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")

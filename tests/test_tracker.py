@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from slooh_async import tracker as tracker_module
-from slooh_async._exceptions import ConfigError, LibraryLockedError
+from slooh_async._exceptions import ConfigError, LibraryLockedError, StorageError
 from slooh_async.api import Picture
 from slooh_async.tracker import SCHEMA_VERSION, ImageRow, Tracker, lock_path_for
 from slooh_async.tracker._paths import PathCodec
@@ -549,3 +549,24 @@ def test_public_names_are_exported() -> None:
     """Everything in the tracker package's __all__ exists."""
     for name in tracker_module.__all__:
         assert hasattr(tracker_module, name), name
+
+
+def test_read_only_open_reads_and_never_writes(tmp_path: Path) -> None:
+    """read_only opens an existing tracker whatever its path holds (#, ?, %, spaces), reads it,
+    refuses writes with a StorageError, and leaves the database as it was (SQLite may keep its
+    own -wal and -shm files beside it)."""
+    folder = tmp_path / "a b#c?d%e"
+    folder.mkdir()
+    db = folder / "tracker.sqlite3"
+    with Tracker.open(db, base_path=folder) as tracker:
+        tracker.record_batch([ImageRow(key="1", status="done")])
+    before, content = {p.name for p in folder.iterdir()}, db.read_bytes()
+    with Tracker.open(db, base_path=folder, lock=False, read_only=True) as tracker:
+        assert tracker.count("done") == 1
+        with pytest.raises(StorageError):
+            tracker.record_batch([ImageRow(key="2", status="done")])
+    added = {p.name for p in folder.iterdir()} - before
+    assert added <= {"tracker.sqlite3-wal", "tracker.sqlite3-shm"}
+    assert db.read_bytes() == content
+    with pytest.raises(StorageError, match="no such file"):
+        Tracker.open(folder / "missing.sqlite3", base_path=folder, read_only=True)

@@ -6,7 +6,7 @@ decisions (:class:`RetryPolicy`) and the shared TLS context live here too: every
 the service, API call or file download, goes through them.
 """
 
-from ._client import DEFAULT_BASE_URL, DEFAULT_PRODUCT_ID, PageCallback, SloohClient
+from ._client import PageCallback, SloohClient
 from ._dates import parse_display_date, parse_display_datetime, parse_display_time
 from ._filenames import (
     FORMAT_BY_EXTENSION,
@@ -28,7 +28,7 @@ from ._models import (
     PicturesPage,
     as_int,
 )
-from ._pagination import STALE_SESSION_SECONDS, PageCursor, PageInfo
+from ._pagination import MAX_LISTED, STALE_SESSION_SECONDS, PageCursor, PageInfo
 from ._ratelimit import RateLimiter, WaitReason, budget_seconds
 from ._retry import (
     RETRYABLE_STATUS,
@@ -38,11 +38,13 @@ from ._retry import (
     parse_retry_after,
 )
 from ._tls import shared_ssl_context
+from ._transport import DEFAULT_BASE_URL, DEFAULT_PRODUCT_ID
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_PRODUCT_ID",
     "FORMAT_BY_EXTENSION",
+    "MAX_LISTED",
     "RETRYABLE_STATUS",
     "STALE_SESSION_SECONDS",
     "Envelope",

@@ -19,14 +19,11 @@ import anyio
 import httpx
 
 from .._exceptions import (
-    AccountError,
     AuthenticationError,
     ServiceError,
-    ServiceUnavailableError,
     SessionExpiredError,
 )
 from .._redact import redact, register_secret
-from .._version import __version__
 from ._models import (
     Envelope,
     GravityStatus,
@@ -39,14 +36,11 @@ from ._models import (
 )
 from ._pagination import PageCursor, PageInfo
 from ._ratelimit import RateLimiter
-from ._retry import RetryPolicy, is_retryable_status, parse_retry_after
-from ._tls import shared_ssl_context
+from ._retry import RetryPolicy
+from ._transport import DEFAULT_BASE_URL, DEFAULT_PRODUCT_ID, ApiTransport, raise_for_envelope
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_PRODUCT_ID", "PageCallback", "SloohClient"]
+__all__ = ["PageCallback", "SloohClient"]
 
-DEFAULT_BASE_URL = "https://app.slooh.com"
-#: the product id the web app sends (community clients send another; both are accepted)
-DEFAULT_PRODUCT_ID = "adfb3d74-e551-11e9-a8f4-06b2ab7e8ae4"
 
 PageT = TypeVar("PageT", PicturesPage, MissionsPage)
 
@@ -55,14 +49,6 @@ log = logging.getLogger("slooh_async.api")
 #: told about each page of a scan as it comes back
 PageCallback = Callable[[PageInfo], None]
 
-_ACCOUNT_CODES = {
-    402: "the service asks for credentials again",
-    403: "the service forbids this for your account",
-    418: "your Slooh account has expired",
-    419: "this needs a Slooh membership",
-    420: "this needs a higher Slooh membership",
-    421: "your Slooh account has expired",
-}
 
 
 @dataclass(frozen=True, repr=False)
@@ -100,17 +86,17 @@ class SloohClient:
         self._password = password
         self.product_id = product_id
         self.locale = locale
-        self.retry = retry or RetryPolicy()
-        self.limiter = limiter or RateLimiter(rate_limit)
-        self._timeout = httpx.Timeout(timeout, connect=min(timeout, 30.0))
-        self._transport = transport
-        self._http: httpx.AsyncClient | None = None
+        self._wire = ApiTransport(
+            self.base_url,
+            retry=retry or RetryPolicy(),
+            limiter=limiter or RateLimiter(rate_limit),
+            timeout=timeout,
+            transport=transport,
+        )
         self._creds: _Credentials | None = None
         self._generation = 0
         self._login_lock = anyio.Lock()
         self._proof = (0, 0)
-        self.calls: Counter[str] = Counter()
-        self.last_latency: float | None = None
         self.account: LoginResult | None = None
         register_secret(password)
 
@@ -120,14 +106,7 @@ class SloohClient:
     # ------------------------------------------------------------------ lifecycle
 
     async def __aenter__(self) -> Self:
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            transport=self._transport,
-            timeout=self._timeout,
-            headers={"User-Agent": f"slooh-async/{__version__}", "Accept": "application/json"},
-            follow_redirects=True,
-            verify=shared_ssl_context(),
-        )
+        await self._wire.open()
         return self
 
     async def __aexit__(
@@ -140,9 +119,27 @@ class SloohClient:
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        await self._wire.close()
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """How API calls are retried."""
+        return self._wire.retry
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The rate budget every API call goes through."""
+        return self._wire.limiter
+
+    @property
+    def calls(self) -> Counter[str]:
+        """API calls made so far, by path."""
+        return self._wire.calls
+
+    @property
+    def last_latency(self) -> float | None:
+        """Seconds the last API answer took."""
+        return self._wire.last_latency
 
     @property
     def logged_in(self) -> bool:
@@ -164,7 +161,8 @@ class SloohClient:
             raise ServiceError("the service gave no session token")
         token = str(token)
         register_secret(token)
-        self._client().cookies.set("_sloohsstkn", token)
+        # scoped to the service's host: a cookie without a domain goes to every host
+        self._client().cookies.set("_sloohsstkn", token, domain=self._wire.origin.host)
         return token
 
     async def login(self, username: str | None = None, password: str | None = None) -> LoginResult:
@@ -314,25 +312,28 @@ class SloohClient:
     ) -> AsyncGenerator[list[Picture], None]:
         """Pages of pictures from position ``start``, newest first, each picture exactly once.
 
-        Every picture carries its 1-based ``position`` in the listing.
+        Every picture carries its 1-based ``position`` in the listing. A scan that stops
+        before its natural end (a repeated page, the page cap, a page that breaks the
+        contract) says why in the last :class:`PageInfo`'s ``problem``; a first page that
+        breaks the contract raises :class:`ServiceError` (nothing usable came back).
         """
         cursor = PageCursor(start=start, batch_size=batch_size)
         while not cursor.done:
             page = await self._scan_page(
                 cursor, lambda: self.get_pictures(cursor.first, batch_size, mission_id)
             )
-            cursor.advance(len(page.pictures), page.total_count)
+            _check_contract("getMyPictures", page, cursor)
+            offsets = cursor.receive([picture.key for picture in page.pictures], page.total_count)
             if on_page:
                 on_page(cursor.info("pictures", len(page.pictures)))
             fresh = [
-                picture.model_copy(
+                page.pictures[offset].model_copy(
                     update={
                         "position": cursor.position_of(offset),
-                        "url": self._absolute(picture.url),
+                        "url": self._absolute(page.pictures[offset].url),
                     }
                 )
-                for offset, picture in enumerate(page.pictures)
-                if cursor.first_seen(picture.key)
+                for offset in offsets
             ]
             if fresh:
                 yield fresh
@@ -359,12 +360,13 @@ class SloohClient:
             page = await self._scan_page(
                 cursor, lambda: self.get_missions(cursor.first, batch_size)
             )
-            cursor.advance(len(page.missions), page.total_count)
+            _check_contract("getMissionImages", page, cursor)
+            keys = [str(mission.mission_id or mission.title) for mission in page.missions]
+            offsets = cursor.receive(keys, page.total_count)
             if on_page:
                 on_page(cursor.info("missions", len(page.missions)))
-            for mission in page.missions:
-                if cursor.first_seen(str(mission.mission_id or mission.title)):
-                    yield mission
+            for offset in offsets:
+                yield page.missions[offset]
 
     async def iter_mission_fits(
         self, mission_id: int, parent: Picture | None = None, *, verify_empty: bool = True
@@ -405,9 +407,10 @@ class SloohClient:
     # ------------------------------------------------------------------ transport
 
     def _client(self) -> httpx.AsyncClient:
-        if self._http is None:
-            raise RuntimeError("use SloohClient inside `async with`")
-        return self._http
+        return self._wire.http
+
+    async def _send(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        return await self._wire.send(path, body)
 
     def _absolute(self, url: str) -> str:
         """Download URLs are absolute; a relative one is taken relative to the service."""
@@ -448,59 +451,23 @@ class SloohClient:
                 await self._relogin(creds.generation)
                 relogged = True
                 continue
-            _raise_for_envelope(path, status, envelope)
+            raise_for_envelope(path, status, envelope)
             return data
 
     async def _checked(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         status, data = await self._send(path, body)
-        _raise_for_envelope(path, status, Envelope.model_validate(data))
+        raise_for_envelope(path, status, Envelope.model_validate(data))
         return data
 
-    async def _send(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """POST with retries on transport errors, timeouts, 408/429/5xx; returns JSON."""
-        attempt = 0
-        while True:
-            await self.limiter.acquire()
-            self.calls[path] += 1
-            started = time.monotonic()
-            retry_after: float | None = None
-            failure: str | None
-            try:
-                response = await self._client().post(path, json=body)
-            except httpx.TransportError as exc:
-                reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-                failure = f"cannot reach {self.base_url}: {redact(reason)}"
-            else:
-                self.last_latency = time.monotonic() - started
-                log.debug("POST %s -> %d in %.2fs", path, response.status_code, self.last_latency)
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                failure = self._transient_failure(path, response)
-                if failure is None:
-                    return response.status_code, _json_object(path, response, self.base_url)
-            if attempt >= self.retry.max_retries:
-                raise ServiceUnavailableError(f"{failure} (gave up after {attempt + 1} tries)")
-            wait = self.retry.delay(attempt, retry_after)
-            if retry_after is not None:
-                self.limiter.pause(wait)
-            log.info("%s; retrying in %.1fs", failure, wait)
-            await anyio.sleep(wait)
-            attempt += 1
-
-    def _transient_failure(self, path: str, response: httpx.Response) -> str | None:
-        """A description when the answer is worth retrying, else ``None``."""
-        if is_retryable_status(response.status_code):
-            return f"{path}: HTTP {response.status_code}"
-        if response.status_code == 200:
-            try:
-                data = response.json()
-            except ValueError:
-                return _not_the_api(f"{path}: the answer was not JSON", self.base_url)
-            if isinstance(data, dict):
-                envelope = Envelope.model_validate(data)
-                code = envelope.status_code
-                if envelope.api_error and code is not None and is_retryable_status(code):
-                    return f"{path}: service error {code}"
-        return None
+def _check_contract(what: str, page: PicturesPage | MissionsPage, cursor: PageCursor) -> None:
+    """A page whose list breaks the contract ends the scan: with an error when nothing usable
+    came back before it, else with the reason (the pages before it are kept)."""
+    if page.problem is None:
+        return
+    reason = f"{what}: the service's answer did not match the contract ({page.problem})"
+    if not cursor.had_items:
+        raise ServiceError(f"{reason}; nothing could be listed")
+    cursor.stop(f"{reason}; listing stopped at page {cursor.pages + 1}")
 
 
 def _has_fits(fits: MissionFits) -> bool:
@@ -509,51 +476,3 @@ def _has_fits(fits: MissionFits) -> bool:
 
 def _items(page: PicturesPage | MissionsPage) -> int:
     return len(page.pictures) if isinstance(page, PicturesPage) else len(page.missions)
-
-
-#: answers that mean the path is not an endpoint there: the base URL is another site
-_NOT_AN_API = (404, 405)
-
-
-def _json_object(path: str, response: httpx.Response, base_url: str) -> dict[str, Any]:
-    if response.status_code == 401:
-        try:
-            data = response.json()
-        except ValueError:
-            data = {}
-        return data if isinstance(data, dict) else {}
-    status = response.status_code
-    if status >= 400:
-        what = f"{path}: HTTP {status}"
-        raise ServiceError(
-            _not_the_api(what, base_url) if status in _NOT_AN_API else what, status_code=status
-        )
-    try:
-        data = response.json()
-    except ValueError as exc:
-        raise ServiceError(_not_the_api(f"{path}: the answer was not JSON", base_url)) from exc
-    if not isinstance(data, dict):
-        raise ServiceError(f"{path}: the answer was not a JSON object")
-    return data
-
-
-def _not_the_api(what: str, base_url: str) -> str:
-    """Say what such an answer usually means: ``slooh.base_url`` names another site (the
-    image host, the web pages), which has no such endpoint or answers HTML."""
-    return (
-        f"{what}: {base_url} does not look like the Slooh API "
-        f"(check slooh.base_url; the default is {DEFAULT_BASE_URL})"
-    )
-
-
-def _raise_for_envelope(path: str, status: int, envelope: Envelope) -> None:
-    code = envelope.status_code
-    message = redact(envelope.error_msg.strip())
-    if code in _ACCOUNT_CODES:
-        text = f"{_ACCOUNT_CODES[code]}" + (f": {message}" if message else "")
-        if code == 402:
-            raise AuthenticationError(text)
-        raise AccountError(text, status_code=code)
-    if envelope.api_error:
-        detail = message or f"error {envelope.error_code or code or 'unknown'}"
-        raise ServiceError(f"{path}: the service answered an error: {detail}", status_code=code)

@@ -95,8 +95,15 @@ def format_of(extension: str) -> str:
 
 
 def filename_from_url(url: str) -> str:
-    """The last path segment of a URL, percent-decoded; never the query string."""
-    path = urlsplit(url.strip()).path
+    """The last path segment of a URL, percent-decoded; never the query string.
+
+    Never raises: a URL that does not parse (``http://[::1/x.png``) is cut at its query and
+    fragment by hand, so a malformed listing item still has a name to be reported under.
+    """
+    try:
+        path = urlsplit(url.strip()).path
+    except ValueError:
+        path = url.strip().split("#", 1)[0].split("?", 1)[0]
     return posixpath.basename(unquote(path).replace("\\", "/"))
 
 

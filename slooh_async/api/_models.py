@@ -11,7 +11,17 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+import httpx
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
 from ._dates import parse_display_datetime
 from ._filenames import FilenameInfo, filename_from_url, format_of, parse_filename
@@ -28,6 +38,7 @@ __all__ = [
     "Picture",
     "PicturesPage",
     "as_int",
+    "list_problem",
 ]
 
 log = logging.getLogger("slooh_async.api")
@@ -81,6 +92,33 @@ def _as_float(value: Any) -> float | None:
 
 def _dicts_only(value: Any) -> list[Any]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _shape(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, str):
+        return "a string"
+    return f"a {type(value).__name__}"
+
+
+def list_problem(data: Any, key: str = "imageList") -> str | None:
+    """How a page's list breaks the contract, or ``None``: ``imageList`` must be a list of
+    objects whenever the page says it holds items (``totalCount`` or ``imageCount``)."""
+    if not isinstance(data, dict):
+        return f"the answer was {_shape(data)}, not an object"
+    items = data.get(key)
+    claimed = max(as_int(data.get("totalCount")) or 0, as_int(data.get("imageCount")) or 0)
+    if isinstance(items, list):
+        if items and not any(isinstance(item, dict) for item in items):
+            return f"{key} held {len(items)} entries and none of them was an object"
+        return None
+    if claimed <= 0:
+        return None  # an empty account may leave the list out
+    shown = "missing" if key not in data else _shape(items)
+    return f"{key} was {shown} beside totalCount {claimed}"
 
 
 # Liberal scalar types: what the service sends in any of its observed shapes.
@@ -246,6 +284,24 @@ class Picture(BaseModel):
         return f"file:{self.filename}"
 
     @property
+    def download_problem(self) -> str | None:
+        """Why :attr:`url` cannot be downloaded (it does not parse, is not http(s), has no
+        host, names a port that cannot exist), or ``None`` when it is a usable URL."""
+        if not self.url.strip():
+            return "the service listed no download URL"
+        shown = self.url if len(self.url) <= 120 else f"{self.url[:117]}..."
+        try:
+            url = httpx.URL(self.url.strip())
+            port = url.port
+        except (httpx.InvalidURL, ValueError) as exc:
+            return f"the service listed an invalid download URL {shown!r}: {exc}"
+        if url.scheme not in ("http", "https") or not url.host:
+            return f"the service listed an invalid download URL {shown!r}: not http(s)://host/..."
+        if port is not None and not 0 < port < 65536:
+            return f"the service listed an invalid download URL {shown!r}: no port {port}"
+        return None
+
+    @property
     def extension(self) -> str:
         """Lower-case extension with its dot (``.fit``, ``.png``), ``""`` when there is none."""
         return self.name_info.extension
@@ -316,11 +372,42 @@ class Picture(BaseModel):
         )
 
 
+#: fields the client sets on a picture itself: a listing item's own values are dropped
+_CLIENT_FIELDS = ("kind", "fits_group", "position")
+
+
+def _listed_pictures(value: Any) -> list[Any]:
+    """The pictures of a listing, item by item: one item that cannot be read is left out
+    (and logged) instead of failing the whole page."""
+    pictures: list[Any] = []
+    for item in _dicts_only(value):
+        listed = {key: item[key] for key in item if key not in _CLIENT_FIELDS}
+        try:
+            pictures.append(Picture.model_validate(listed))
+        except ValidationError as exc:  # every field is liberal: not expected, but never fatal
+            log.warning("a listed picture could not be read and is left out: %s", exc)
+    return pictures
+
+
 class _Page(BaseModel):
     model_config = _LIBERAL_MUTABLE
 
     image_count: LooseInt = Field(None, alias="imageCount")
     total_count: LooseInt = Field(None, alias="totalCount")
+    _problem: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _check_shape(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        page = handler(data)
+        page._problem = list_problem(data)
+        return page
+
+    @property
+    def problem(self) -> str | None:
+        """How the answer broke the contract (``imageList`` not a list beside a positive
+        ``totalCount``...), or ``None``."""
+        return self._problem
 
 
 class PicturesPage(_Page):
@@ -328,7 +415,7 @@ class PicturesPage(_Page):
 
     first: LooseInt = Field(None, alias="firstImageNumber")
     max_count: LooseInt = Field(None, alias="maxImageCount")
-    pictures: Annotated[list[Picture], BeforeValidator(_dicts_only)] = Field(
+    pictures: Annotated[list[Picture], BeforeValidator(_listed_pictures)] = Field(
         default_factory=list, alias="imageList"
     )
 

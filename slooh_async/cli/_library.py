@@ -44,7 +44,11 @@ def _settings(dest: Path | None, json_: bool) -> Settings:
 
 
 @contextmanager
-def _tracker(settings: Settings, *, lock: bool, must_exist: bool = True) -> Iterator[Tracker]:
+def _tracker(
+    settings: Settings, *, lock: bool, must_exist: bool = True, read_only: bool = False
+) -> Iterator[Tracker]:
+    """The library's tracker; ``read_only`` for commands that only look (they work on a
+    library whose folder cannot be written)."""
     from ..tracker import Tracker
 
     if must_exist and not settings.tracker_path.exists():
@@ -54,7 +58,7 @@ def _tracker(settings: Settings, *, lock: bool, must_exist: bool = True) -> Iter
             2,
         )
     with Tracker.open(
-        settings.tracker_path, base_path=settings.folders.base_path, lock=lock
+        settings.tracker_path, base_path=settings.folders.base_path, lock=lock, read_only=read_only
     ) as tracker:
         yield tracker
 
@@ -73,7 +77,7 @@ def stats(dest: DestOpt = None, json_: JsonOpt = False) -> None:
     folders = scan_library(FileOrganizer(settings.folders))
     if settings.tracker_path.exists():
         with Tracker.open(
-            settings.tracker_path, base_path=settings.folders.base_path, lock=False
+            settings.tracker_path, base_path=settings.folders.base_path, lock=False, read_only=True
         ) as tracker:
             figures = tracker.stats()
             records = tracker.count()
@@ -174,7 +178,7 @@ def verify(
     from ..tracker import verify_library
 
     settings = _settings(dest, json_)
-    with _tracker(settings, lock=fix) as tracker:
+    with _tracker(settings, lock=fix, read_only=not fix) as tracker:
         problems = verify_library(tracker, check_hash=not no_hash)
         checked = tracker.count("done")
         if fix and problems:
@@ -285,25 +289,18 @@ def export(
 
     Example: slooh export --format csv -o library.csv
     """
-    from ..media import replace_file
     from ..tracker import export_records
+    from ._files import write_replacing
 
     settings = _settings(dest, False)
-    with _tracker(settings, lock=False) as tracker:
+    wanted = status.value if status else None
+    with _tracker(settings, lock=False, read_only=True) as tracker:
         if output is None:
-            export_records(
-                tracker, format_.value, sys.stdout, status=status.value if status else None
-            )
+            export_records(tracker, format_.value, sys.stdout, status=wanted)
             return
-        temporary = output.with_name(output.name + ".part")
-        try:
-            with open(temporary, "w", encoding="utf-8", newline="") as handle:
-                count = export_records(
-                    tracker, format_.value, handle, status=status.value if status else None
-                )
-            replace_file(temporary, output)  # a spreadsheet that has it open: tried a while
-        finally:
-            temporary.unlink(missing_ok=True)
+        count = write_replacing(
+            output, lambda out: export_records(tracker, format_.value, out, status=wanted)
+        )
     stderr_console().print(f"Wrote {count} records to {output}")
 
 

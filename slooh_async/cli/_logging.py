@@ -46,6 +46,14 @@ class _StderrHandler(logging.StreamHandler[TextIO]):
         super().emit(record)
 
 
+class _LogFileHandler(logging.handlers.RotatingFileHandler):
+    """The rotating log file; a write it cannot make (a full disk) turns it off instead of
+    printing a traceback on the console, which keeps saying what happens."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self.setLevel(logging.CRITICAL + 1)
+
+
 def log_file_path() -> Path:
     """Where the rotating log file lives: ``$SLOOH_LOG_FILE`` or the user log folder."""
     if os.environ.get("SLOOH_LOG_FILE"):
@@ -89,7 +97,7 @@ def _file_handler(path: Path) -> logging.Handler | None:
     """A rotating handler, or ``None`` when the folder cannot be written (console still works)."""
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return logging.handlers.RotatingFileHandler(
+        return _LogFileHandler(
             path, maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILE_BACKUPS, encoding="utf-8"
         )
     except OSError:

@@ -61,6 +61,8 @@ def _absolute(value: object) -> object:
         text = str(value).strip()
         if not text:
             raise ValueError("must not be empty")
+        if "\x00" in text:  # no system can open such a path
+            raise ValueError("must not contain a NUL character")
         return Path(os.path.abspath(os.path.expanduser(text)))
     return value
 

@@ -79,6 +79,10 @@ class ListingSink(Protocol):
         """A page of a scan came back (for the display)."""
         ...
 
+    def warn(self, message: str) -> None:
+        """Something the user must know: the listing stopped early, and why."""
+        ...
+
 
 class _MissionIndex:
     """``fitsIsAvailable`` per mission, read lazily from the paged mission list.
@@ -137,6 +141,8 @@ class Lister:
     _index: _MissionIndex | None = None
     _unconfirmed: list[_Unconfirmed] = field(default_factory=list)
     _stopped: bool = False
+    #: why the listing stopped before its natural end, when the service made it stop
+    reason: str | None = None
 
     async def run(self) -> bool:
         """List everything the request covers; True when the listing ran to its natural end
@@ -186,7 +192,7 @@ class Lister:
             self.batch_size,
             self.request.mission_id or 0,
             self.request.start,
-            on_page=self.sink.page,
+            on_page=self._page,
         )
         async with aclosing(pages):
             async for page in pages:
@@ -202,7 +208,15 @@ class Lister:
                 if incremental and outcome.all_done and checked and not waiting:
                     log.info("a whole page was downloaded before: the rest is in the library")
                     return True
-        return True
+        return self.reason is None
+
+    def _page(self, info: PageInfo) -> None:
+        """A page came back: tell the sink, and warn (once) when the scan stopped early."""
+        self.sink.page(info)
+        if info.problem and self.reason is None:
+            self.reason = info.problem
+            log.info("listing stopped early: %s", info.problem)
+            self.sink.warn(f"listing incomplete: {info.problem}")
 
     async def _found(self, pictures: list[Picture]) -> Outcome:
         outcome = await self.sink.found(pictures)

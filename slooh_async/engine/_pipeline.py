@@ -256,7 +256,7 @@ class Pipeline:
         finally:
             with anyio.CancelScope(shield=True):
                 await producer.flush()
-        self._emit(ListingEnded(complete))
+        self._emit(ListingEnded(complete, lister.reason))
 
     def _known(self) -> Known:
         return Known(self.tracker.outstanding(), self.tracker.checked_missions())

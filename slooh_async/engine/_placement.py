@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..organizer import FileOrganizer, PathError, PlacedFile
+from ..organizer import FileOrganizer, PathError, PlacedFile, is_part_name
 
 __all__ = ["Placement"]
 
@@ -27,9 +27,10 @@ class Placement:
         """The file's path in the library.
 
         Raises :class:`PathError` when it resolves outside ``base_path`` (a link inside the
-        library pointing elsewhere), or when the organizer cannot fit it.
+        library pointing elsewhere), or when the organizer cannot fit it. A name ending in
+        ``.part`` or ``.part.meta`` is changed (see :func:`_not_a_part_name`).
         """
-        destination = self.organizer.destination(picture)
+        destination = _not_a_part_name(self.organizer.destination(picture))
         if self._resolved_base is None:  # once per run: the library does not move
             self._resolved_base = self.base_path.resolve()
         base = self._resolved_base
@@ -50,3 +51,13 @@ class Placement:
                 self._resolved_folders.clear()
             resolved = self._resolved_folders[folder] = folder.resolve()
         return resolved / name
+
+
+def _not_a_part_name(path: Path) -> Path:
+    """A finished file never bears a name only unfinished downloads use: ``clash.png.part``
+    would be taken for ``clash.png``'s partial download (and overwritten), so it becomes
+    ``clash.png_part`` (``x.part.meta``: ``x.part_meta``)."""
+    if not is_part_name(path):
+        return path
+    stem, _, suffix = path.name.rpartition(".")
+    return path.with_name(f"{stem}_{suffix}")

@@ -9,31 +9,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Literal
 
 from ..api import Picture
 from ..config import DownloadSettings
-from ..organizer import (
-    FileOrganizer,
-    PathError,
-    catalog_of,
-    object_name,
-    part_path,
-    path_identity,
-    unique_path,
-)
+from ..organizer import FileOrganizer, PathError, part_path, path_identity, unique_path
 from ..tracker import ImageRecord, ImageRow, ImageStatus, Tracker
 from ._placement import Placement
+from ._request import DownloadRequest
 
 
 def picture_from_record(record: ImageRecord | ImageRow) -> Picture:
     """The picture a tracker record describes (to place it, or to parent a mission's FITS)."""
     when = record.observed_at
+    image_id = record.image_id
+    if image_id is None and record.kind == "picture" and record.key.isdigit():
+        image_id = int(record.key)  # an id too large for SQLite lives on in the key
     return Picture.model_validate(
         {
-            "imageId": record.image_id,
+            "imageId": image_id,
             "scheduledMissionId": record.mission_id,
             "imageTitle": record.title,
             "imageDownloadURL": record.url,
@@ -52,105 +47,8 @@ __all__ = ["DownloadJob", "DownloadRequest", "PagePlan", "Planner", "Skip", "pic
 
 log = logging.getLogger("slooh_async.planning")
 
-FitsMode = Literal["with", "without", "only"]
 #: last_error prefix `slooh verify --fix` leaves: the file on disk is bad, replace it
 VERIFY_MARK = "verify:"
-
-
-@dataclass(frozen=True)
-class DownloadRequest:
-    """What the user asked for: filters and modes of one run."""
-
-    telescope: str | None = None
-    object: str | None = None
-    format: str | None = None
-    since: date | None = None
-    until: date | None = None
-    limit: int | None = None
-    start: int = 1
-    dry_run: bool = False
-    full_scan: bool = False
-    redownload_all: bool = False
-    fits: FitsMode = "with"
-    mission_id: int | None = None
-    only_keys: frozenset[str] | None = None
-
-    @property
-    def filtered(self) -> bool:
-        """True when the run does not cover the whole library.
-
-        ``--no-fits`` covers every picture: such a sync may stop early and counts as complete
-        (the runner remembers that the FITS were not listed, see ``FITS_SYNCED``).
-        """
-        return bool(
-            self.telescope
-            or self.object
-            or self.format
-            or self.since
-            or self.until
-            or self.limit
-            or self.start > 1
-            or self.mission_id
-            or self.only_keys is not None
-            or self.fits == "only"
-        )
-
-    def matches(self, picture: Picture) -> bool:
-        """Whether a listed picture (or FITS frame) passes the filters."""
-        if self.only_keys is not None and picture.key not in self.only_keys:
-            return False
-        if self.fits == "only" and picture.kind != "fits":
-            return False
-        if self.fits == "without" and picture.kind == "fits":
-            return False
-        if self.format and picture.format != _FORMATS.get(self.format.lower(), self.format.upper()):
-            return False
-        return self._target_matches(picture)
-
-    def _target_matches(self, picture: Picture) -> bool:
-        """Telescope, object and dates: what a FITS frame shares with its mission's pictures."""
-        if self.telescope and self.telescope.casefold() not in picture.telescope.casefold():
-            return False
-        if self.object and not _object_matches(self.object, picture):
-            return False
-        return self._date_matches(picture)
-
-    def _date_matches(self, picture: Picture) -> bool:
-        if self.since is None and self.until is None:
-            return True
-        when = picture.observed_at
-        if when is None:
-            return False
-        day = when.date()
-        return (self.since is None or day >= self.since) and (
-            self.until is None or day <= self.until
-        )
-
-    def wants_fits_of(self, picture: Picture) -> bool:
-        """Whether the FITS frames of this picture's mission can pass the filters."""
-        if self.fits == "without" or (self.format and _FORMATS.get(self.format.lower()) != "FITS"):
-            return False
-        return self._target_matches(picture)
-
-    def older_than_since(self, picture: Picture) -> bool:
-        """True when the picture is dated before ``since`` (the photoRoll is newest first)."""
-        when = picture.observed_at
-        return self.since is not None and when is not None and when.date() < self.since
-
-
-_FORMATS = {"fits": "FITS", "fit": "FITS", "png": "PNG", "jpeg": "JPEG", "jpg": "JPEG"}
-
-
-def _object_matches(query: str, picture: Picture) -> bool:
-    """The same designation however written (``m 42``, ``Messier 42``, ``NGC 1976``: M1 is not
-    M13), else a title substring (``Orion``) or the object's folder name."""
-    if catalog_of(query) is not None:
-        return object_name(query).casefold() == object_name(picture.title).casefold()
-    wanted = query.casefold().strip()
-    if wanted in picture.title.casefold():
-        return True
-    squeezed = wanted.replace(" ", "")
-    return bool(squeezed) and squeezed == object_name(picture.title).casefold().replace(" ", "")
 
 
 @dataclass(frozen=True)
@@ -222,13 +120,13 @@ class Planner:
         exists_rows: list[ImageRow] = []
         todo: list[tuple[Picture, ImageRecord | None]] = []
         for picture in pictures:
-            if not self.request.matches(picture) or picture.key in self.planned_keys:
+            if not self._wanted(picture, plan):
                 continue
-            plan.matched += 1
-            self.planned_keys.add(picture.key)
             record = records.get(picture.key)
             if self._tracked(record):
                 plan.skips.append(Skip(picture, "tracked", record.path if record else None))
+            elif problem := picture.download_problem:  # a malformed item fails alone
+                plan.failures.append((picture, problem))
             else:
                 todo.append((picture, record))
         wanted = self._destinations(todo, plan)
@@ -237,9 +135,8 @@ class Planner:
                 continue
             try:
                 outcome = self._place(picture, record, wanted[picture.key])
-            # one unplaceable picture must not stop the run (RuntimeError: a symlink loop)
-            except (PathError, OSError, RuntimeError) as exc:
-                plan.failures.append((picture, str(exc)))
+            except _UNPLACEABLE as exc:
+                plan.failures.append((picture, _one_line(exc)))
                 continue
             if isinstance(outcome, Skip):
                 plan.skips.append(outcome)
@@ -251,6 +148,19 @@ class Planner:
         ]
         plan.pending = [self._row(j.picture, "pending", j.dest) for j in plan.jobs]
         return plan
+
+    def _wanted(self, picture: Picture, plan: PagePlan) -> bool:
+        """Whether a listed picture is planned in this run: it passes the filters and was not
+        planned before. A picture whose fields cannot even be matched fails alone."""
+        try:
+            if not self.request.matches(picture) or picture.key in self.planned_keys:
+                return False
+        except _UNPLACEABLE as exc:
+            plan.failures.append((picture, _one_line(exc)))
+            return False
+        plan.matched += 1
+        self.planned_keys.add(picture.key)
+        return True
 
     def final_path(self, job: DownloadJob) -> Path:
         """Where the finished file goes: its destination, unless a stranger took it meanwhile.
@@ -280,10 +190,11 @@ class Planner:
         for picture, _ in todo:
             try:
                 wanted[picture.key] = self._placement.get_destination_path(picture)
-            except (PathError, OSError, RuntimeError) as exc:
-                plan.failures.append((picture, str(exc)))
+            except _UNPLACEABLE as exc:
+                plan.failures.append((picture, _one_line(exc)))
         known = [record.path for _, record in todo if record and record.path]
         paths = [*wanted.values(), *known]
+        paths += [part_path(path) for path in paths]  # a finished file may bear a part's name
         self._owners = dict.fromkeys(paths, None) | self.tracker.path_owners(paths)
         return wanted
 
@@ -297,7 +208,7 @@ class Planner:
             if part_path(record.path).exists() or record.path.exists():
                 dest = record.path
         owner = self._owner(dest)
-        if self._is_claimed(dest) or (owner not in (None, picture.key)):
+        if self._is_claimed(dest) or not self._free_for(dest, picture.key, owner):
             return self._claim(picture, self._free(dest, picture.key), resume=False)
         if not dest.exists():
             return self._claim(picture, dest, resume=owner == picture.key)
@@ -354,13 +265,19 @@ class Planner:
             return self._owners[path]
         return self.tracker.path_owners([path]).get(path)
 
+    def _free_for(self, dest: Path, key: str, owner: str | None) -> bool:
+        """Whether ``dest`` may be ``key``'s: no other key owns it, nor its ``.part`` name (a
+        finished file recorded under a part's name, which a download would take for its own
+        partial and overwrite)."""
+        return owner in (None, key) and self._owner(part_path(dest)) in (None, key)
+
     def _free(self, dest: Path, key: str) -> Path:
         def taken(candidate: Path) -> bool:
             return (
                 self._is_claimed(candidate)
                 or candidate.exists()
                 or part_path(candidate).exists()
-                or self._owner(candidate) not in (None, key)
+                or not self._free_for(candidate, key, self._owner(candidate))
             )
 
         return unique_path(dest, taken)
@@ -378,6 +295,17 @@ class Planner:
             attempts=1 if error else 0,
             session_id=self.session_id,
         )
+
+
+#: what makes one picture unplaceable without stopping the run: a path the organizer cannot
+#: fit, a disk check that fails, a symlink loop (RuntimeError), a value that does not parse
+_UNPLACEABLE = (PathError, OSError, RuntimeError, ValueError, OverflowError)
+
+
+def _one_line(exc: BaseException) -> str:
+    """An error as one line (a recorded reason is shown in tables and exports)."""
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
 
 
 def _size(path: Path) -> int | None:

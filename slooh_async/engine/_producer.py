@@ -18,7 +18,7 @@ from anyio.abc import ObjectSendStream
 from ..api import PageInfo, Picture
 from ..organizer import part_path
 from ..tracker import ImageRow, Tracker
-from ._events import EventSink, FilePlanned, ListingPage
+from ._events import EventSink, FilePlanned, ListingPage, Notice
 from ._listing import GONE, Outcome
 from ._planning import DownloadJob, PagePlan, Planner
 
@@ -108,6 +108,9 @@ class Producer:
 
     def page(self, info: PageInfo) -> None:
         self.events.emit(ListingPage(info.what, info.page, info.pages, info.items, info.total))
+
+    def warn(self, message: str) -> None:
+        self.events.emit(Notice(message, "warning"))
 
     async def flush(self) -> None:
         """Write the missions handled since the last batch."""

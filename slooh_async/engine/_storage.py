@@ -61,7 +61,9 @@ _MD5 = re.compile(r"[0-9a-f]{32}")
 #: answers that are documents, never an image or a FITS frame (an error page, an API answer)
 _DOCUMENT_TYPES = ("text/html", "application/xhtml+xml", "application/json", "text/xml")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_EXTRA_FLAGS = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0) | _NOFOLLOW
+#: a FIFO planted as a part must not block the open (it is refused once opened)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_EXTRA_FLAGS = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0) | _NOFOLLOW | _NONBLOCK
 
 
 def download_client(
@@ -114,11 +116,18 @@ class _Transient(Exception):
     """
 
     def __init__(
-        self, message: str, retry_after: float | None = None, *, everyone: bool = False
+        self,
+        message: str,
+        retry_after: float | None = None,
+        *,
+        everyone: bool = False,
+        slow: bool = False,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.everyone = everyone
+        #: abandoned for its pace: a failure even if some bytes came (a trickle always does)
+        self.slow = slow
 
 
 class _Restart(Exception):
@@ -163,23 +172,49 @@ class Validator:
 
 
 def _open_safely(path: str, flags: int) -> int:
-    """``os.open`` that never follows a link and only opens regular files (an opener)."""
-    if not _NOFOLLOW and os.path.islink(path):  # Windows: no O_NOFOLLOW, check first
-        raise OSError(errno.ELOOP, "is a symbolic link", path)
+    """``os.open`` that never follows a link and only opens regular files (an opener).
+
+    What is there is looked at first (Windows has no ``O_NOFOLLOW``; a FIFO would answer
+    a write-only open with ENXIO), then the open itself refuses a link that appeared since.
+    """
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        pass
+    else:
+        if stat.S_ISLNK(mode):
+            raise OSError(errno.ELOOP, "is a symbolic link", path)
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "is not a regular file", path)
     fd = os.open(path, flags | _EXTRA_FLAGS, 0o666)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(errno.EINVAL, "is not a regular file", path)
+        if _NONBLOCK:
+            os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
         raise
     return fd
 
 
+def _unlink_regular(path: Path) -> None:
+    """Remove ``path`` if it is a regular file (never a link or anything else planted)."""
+    try:
+        if stat.S_ISREG(os.lstat(path).st_mode):
+            path.unlink()
+    except OSError:
+        pass
+
+
 def _write_small(path: Path, text: str) -> None:
     fd = _open_safely(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:  # a write error names no file: say which one (a full disk)
+        exc.filename = exc.filename or str(path)
+        raise
 
 
 class _PartFile:
@@ -304,10 +339,15 @@ class _PartFile:
 
     async def _open(self) -> None:
         await anyio.to_thread.run_sync(self._prepare)
-        if self._offset <= 0:
-            self.file = await aiofiles.open(self.part, "wb", opener=_open_safely)
-        else:
-            self.file = await aiofiles.open(self.part, "r+b", opener=_open_safely)
+        try:
+            if self._offset <= 0:
+                self.file = await aiofiles.open(self.part, "wb", opener=_open_safely)
+            else:
+                self.file = await aiofiles.open(self.part, "r+b", opener=_open_safely)
+        except OSError:  # no part to go with the validator just written
+            await anyio.to_thread.run_sync(_unlink_regular, self.meta)
+            raise
+        if self._offset > 0:
             await self.file.seek(self._offset)
             await self.file.truncate()
         self.written = self._offset
@@ -384,7 +424,8 @@ class _Pace:
         if got < self.min_speed * elapsed:
             raise _Transient(
                 f"too slow: {got} bytes in the last {elapsed:.0f} s "
-                f"(below download.min_speed {self.min_speed:.0f} B/s)"
+                f"(below download.min_speed {self.min_speed:.0f} B/s)",
+                slow=True,
             )
         self._since, self._bytes = now, size
 
@@ -442,7 +483,8 @@ class Fetcher:
                     self._retrying(key, dest, str(exc), 0.0, attempts)
                 except _Transient as exc:
                     await part.save()
-                    failures = 0 if part.written > before else failures + 1
+                    moved = part.written > before and not exc.slow
+                    failures = 0 if moved else failures + 1
                     if failures > self.retry.max_retries or attempts >= _MAX_PROGRESS_ATTEMPTS:
                         raise DownloadError(
                             f"{exc} (gave up after {attempts} tries)", attempts=attempts

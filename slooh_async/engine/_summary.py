@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._events import Event, FileDone, FileFailed, FilePlanned, ListingEnded
+from ._events import Event, FileDone, FileFailed, FilePlanned, ListingEnded, Notice
 
 __all__ = ["RunSummary"]
 
@@ -35,6 +35,8 @@ class RunSummary:
     #: a dry run's queued files, as planned
     planned: list[FilePlanned] = field(default_factory=list)
     error: str | None = None
+    #: what the run warned about (the listing stopped early...), in order
+    warnings: list[str] = field(default_factory=list)
     fatal: BaseException | None = field(default=None, repr=False)
     #: files the listing showed, filters aside, and the telescopes they were taken with
     listed: int = 0
@@ -64,6 +66,8 @@ class RunSummary:
                 self._failed(key, name, error)
             case ListingEnded(complete=complete):
                 self.complete_scan = complete
+            case Notice(message=message, level="warning"):
+                self.warnings.append(message)
             case _:
                 pass
 
@@ -92,4 +96,5 @@ class RunSummary:
             "session_id": self.session_id,
             "failures": self.failures,
             "error": self.error,
+            "warnings": self.warnings,
         }

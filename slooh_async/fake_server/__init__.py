@@ -18,17 +18,23 @@ from ._app import FakeSloohApp, ServerState, create_app
 from ._bodies import body_bytes, body_digest, iter_body
 from ._catalog import Catalog, CatalogFile, FitsGroup, Mission, Quirks
 from ._config import DEFAULT_PRODUCT_ID, PRODUCT_IDS, FakeConfig
-from ._faults import ExpiryMode, Faults, FaultScope
+from ._faults import MALFORMED_KINDS, ExpiryMode, Faults, FaultScope
 from ._formats import MIN_SIZE, BodySpec
 from ._generate import HOSTILE_TITLES
+from ._hostile import BAD_PORT_URL, BAD_URL, HTML_PAGE, HUGE_ID, second_version
 from ._listing import display_date, display_time
 from ._log import RequestLog, RequestRecord, ServerSide
 from ._runner import FakeSlooh
 
 __all__ = [
     "API_PREFIX",
+    "BAD_PORT_URL",
+    "BAD_URL",
     "DEFAULT_PRODUCT_ID",
     "HOSTILE_TITLES",
+    "HTML_PAGE",
+    "HUGE_ID",
+    "MALFORMED_KINDS",
     "MIN_SIZE",
     "PRODUCT_IDS",
     "BodySpec",
@@ -53,4 +59,5 @@ __all__ = [
     "display_date",
     "display_time",
     "iter_body",
+    "second_version",
 ]

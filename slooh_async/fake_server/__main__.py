@@ -25,7 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Faults: error_rate, rate_429, scope (api|downloads|both), retry_after, "
         "retry_after_date_rate, drop_rate, slow_bytes_per_s, expire_after_calls, "
         "expire_after_seconds, expiry_mode (silent|401), bad_credentials, "
-        "fail_keys (keys joined by '+'), api_max_per_minute. See docs/fake-server.md.",
+        "fail_keys (keys joined by '+'), api_max_per_minute; a hostile service: "
+        "malformed_items, repeat_pages, total_count, image_list, deep_json, api_redirect, "
+        "redirect_paths, redirect_status, html_keys, html_type, busy_keys, busy_status, "
+        "changed_keys, ignore_if_range. See docs/fake-server.md.",
     )
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -126,12 +129,13 @@ def _print_banner(server: FakeSlooh, config: FakeConfig) -> None:
 
 
 def _describe(faults: Faults) -> str:
+    """The knobs that differ from the defaults, as ``--faults`` would take them."""
+    defaults = vars(Faults())
     changed = {
-        name: value for name, value in vars(faults).items()
-        if value != Faults.__dataclass_fields__[name].default and name != "fail_keys"
-    }  # fmt: skip
-    if faults.fail_keys:
-        changed["fail_keys"] = "+".join(sorted(faults.fail_keys))
+        name: "+".join(sorted(value)) if isinstance(value, frozenset) else value
+        for name, value in vars(faults).items()
+        if value != defaults[name]
+    }
     return ", ".join(f"{name}={value}" for name, value in changed.items()) or "none"
 
 

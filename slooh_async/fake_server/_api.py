@@ -15,6 +15,7 @@ from typing import Any
 from ._catalog import Catalog, CatalogFile, Mission
 from ._config import PRODUCT_IDS, FakeConfig
 from ._faults import FaultDice, Faults
+from ._hostile import malform, shape_page
 from ._listing import fits_entry, mission_entry, picture_entry
 from ._sessions import SessionCheck, SessionStore
 
@@ -141,14 +142,24 @@ def mission_images(state: ApiState, body: dict[str, Any]) -> Answer:
 def my_pictures(state: ApiState, body: dict[str, Any]) -> Answer:
     """``getMyPictures``: the photoRoll newest first, or one mission's pictures."""
     first, size = _paging(body, "firstImageNumber", "maxImageCount")
+    faults = state.faults
+    if faults.repeat_pages:  # a service that ignores paging: always the first page
+        first = 1
     pictures = _pictures_for(state.catalog, body)
     page = pictures[first - 1 : first - 1 + size]
     rand = state.rand()
     items = [
-        picture_entry(item, _mission_of(state, item), state.download_base, rand) for item in page
+        malform(
+            picture_entry(item, _mission_of(state, item), state.download_base, rand),
+            first + offset,
+            faults,
+            pictures,
+        )
+        for offset, item in enumerate(page)
     ]
-    return Answer(envelope(firstImageNumber=first, maxImageCount=size, imageCount=len(items),
-                           totalCount=str(len(pictures)), imageList=items))  # fmt: skip
+    payload = envelope(firstImageNumber=first, maxImageCount=size, imageCount=len(items),
+                       totalCount=str(len(pictures)), imageList=items)  # fmt: skip
+    return Answer(shape_page(payload, faults))
 
 
 def _pictures_for(catalog: Catalog, body: dict[str, Any]) -> tuple[CatalogFile, ...]:

@@ -19,6 +19,7 @@ from ._catalog import Catalog
 from ._config import FakeConfig
 from ._download import DownloadSettings, serve_download
 from ._faults import FaultDice, HttpFault
+from ._hostile import deep_json, part_named_file, redirect_location
 from ._log import Exchange, Receive, RequestLog, Scope, Send, ServerSide
 from ._sessions import SessionStore
 
@@ -100,10 +101,13 @@ class FakeSloohApp:
     async def _download(self, scope: Scope, receive: Receive, exchange: Exchange) -> None:
         state = self.state
         faults = state.dice.faults
-        settings = DownloadSettings(state.range_support, faults.slow_bytes_per_s, faults.fail_keys)
+        settings = DownloadSettings(
+            state.range_support, faults.slow_bytes_per_s, faults.fail_keys, faults
+        )
         if scope["method"] not in ("GET", "HEAD"):
             return await _send_json(exchange, error_answer(405, "Method not allowed"), 405)
-        item = state.catalog.file_at(scope["path"])
+        path, roll = scope["path"], state.catalog.photo_roll
+        item = state.catalog.file_at(path) or part_named_file(path, roll, faults)
         await serve_download(scope, receive, exchange, item, state.dice, settings)
 
     async def _api(self, scope: Scope, receive: Receive, exchange: Exchange) -> None:
@@ -112,6 +116,10 @@ class FakeSloohApp:
         if scope["method"] != "POST" or route is None:
             status = 405 if route else 404
             return await _send_json(exchange, error_answer(status, "No such endpoint"), status)
+        faults = self.state.dice.faults
+        location = redirect_location(path, scope.get("query_string", b""), faults)
+        if location is not None:
+            return await _send_redirect(exchange, faults.redirect_status, location)
         fault = self.state.dice.api_fault(time.monotonic())
         if fault is not None:
             return await _send_fault(exchange, fault)
@@ -123,6 +131,8 @@ class FakeSloohApp:
         answer = check_common(body) if needs_common else None
         if answer is None and needs_session:
             answer = check_session(self.state.api, body, path)
+            if answer is None and faults.deep_json:
+                return await _send_raw(exchange, deep_json(), "deep_json")
         if answer is None:
             answer = handler(self.state.api, _with_cookie(scope, body))
         await _send_json(exchange, answer, answer.status)
@@ -169,6 +179,28 @@ async def _send_json(exchange: Exchange, answer: Answer, status: int) -> None:
     ]
     await exchange.send({"type": "http.response.start", "status": status, "headers": headers})
     await exchange.send({"type": "http.response.body", "body": data})
+
+
+async def _send_raw(exchange: Exchange, data: bytes, fault: str) -> None:
+    """A 200 JSON answer given as bytes (what ``json.dumps`` could not write)."""
+    exchange.fault = fault
+    headers = [
+        (b"content-type", b"application/json; charset=utf-8"),
+        (b"content-length", str(len(data)).encode()),
+    ]
+    await exchange.send({"type": "http.response.start", "status": 200, "headers": headers})
+    await exchange.send({"type": "http.response.body", "body": data})
+
+
+async def _send_redirect(exchange: Exchange, status: int, location: str) -> None:
+    exchange.fault = "redirect"
+    headers = [
+        (b"location", location.encode("latin-1")),
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", b"0"),
+    ]
+    await exchange.send({"type": "http.response.start", "status": status, "headers": headers})
+    await exchange.send({"type": "http.response.body", "body": b""})
 
 
 async def _send_fault(exchange: Exchange, fault: HttpFault) -> None:

@@ -16,7 +16,8 @@ from email.utils import formatdate
 
 from ._bodies import body_bytes, iter_body
 from ._catalog import CatalogFile
-from ._faults import FaultDice, HttpFault
+from ._faults import FaultDice, Faults, HttpFault
+from ._hostile import HTML_PAGE, second_version
 from ._log import Exchange, Receive, Scope
 
 __all__ = ["DownloadSettings", "parse_range", "quiet_dropped_connections", "serve_download"]
@@ -37,6 +38,7 @@ class DownloadSettings:
     range_support: bool
     slow_bytes_per_s: int
     fail_keys: frozenset[str]
+    faults: Faults = Faults()
 
 
 class _DroppedConnectionFilter(logging.Filter):
@@ -89,12 +91,27 @@ async def serve_download(
     """Answer one download request."""
     if item is None:
         return await _plain(exchange, 404, b"Not Found")
-    if settings.fail_keys & {item.key, item.filename, str(item.image_id)}:
+    names = {item.key, item.filename, str(item.image_id)}
+    if settings.fail_keys & names:
         return await _plain(exchange, 500, b"Internal Server Error", fault="fail_key")
+    faults = settings.faults
+    if faults.busy_keys & names:
+        wait = [(b"retry-after", str(faults.retry_after).encode())]
+        return await _plain(exchange, faults.busy_status, b"Busy", wait, fault="busy")
+    if faults.html_keys & names:
+        kind = faults.html_type.encode("latin-1")
+        return await _plain(exchange, 200, HTML_PAGE, fault="html", content_type=kind)
+    cut: int | None = None
+    if faults.changed_keys & names and scope["method"] == "GET":
+        if dice.first_time(item.key):  # version 1, cut short half way
+            cut = item.size // 2
+        else:
+            item = second_version(item)
     fault = dice.download_fault()
     if fault is not None:
         return await _fault(exchange, fault)
-    span = _requested_span(dict(scope["headers"]), item, settings.range_support)
+    ranges = settings.range_support
+    span = _requested_span(dict(scope["headers"]), item, ranges, faults.ignore_if_range)
     if span == _UNSATISFIABLE:
         content_range = f"bytes */{item.size}".encode()
         return await _plain(exchange, 416, b"", [(b"content-range", content_range)])
@@ -105,16 +122,17 @@ async def serve_download(
     )
     if scope["method"] == "HEAD":
         return await exchange.send({"type": "http.response.body", "body": b""})
-    await _stream(exchange, receive, item, start, end, dice, settings.slow_bytes_per_s)
+    await _stream(exchange, receive, item, (start, end), dice, settings.slow_bytes_per_s, cut)
 
 
 def _requested_span(
-    headers: dict[bytes, bytes], item: CatalogFile, ranges: bool
+    headers: dict[bytes, bytes], item: CatalogFile, ranges: bool, ignore_if_range: bool = False
 ) -> tuple[int, int] | None:
     if not ranges or b"range" not in headers:
         return None
     if_range = headers.get(b"if-range")
-    if if_range is not None and if_range.decode("latin-1") != etag_of(item):
+    stale = if_range is not None and if_range.decode("latin-1") != etag_of(item)
+    if stale and not ignore_if_range:
         return None
     return parse_range(headers[b"range"].decode("latin-1"), item.size)
 
@@ -135,11 +153,13 @@ def _headers(
 
 
 async def _stream(
-    exchange: Exchange, receive: Receive, item: CatalogFile, start: int, end: int,
-    dice: FaultDice, rate: int,
+    exchange: Exchange, receive: Receive, item: CatalogFile, span: tuple[int, int],
+    dice: FaultDice, rate: int, cut: int | None = None,
 ) -> None:  # fmt: skip
-    """Send ``[start, end)``, throttled and maybe cut short (then the connection drops)."""
-    cut = dice.drop_point(end - start)
+    """Send ``[start, end)``, throttled and maybe cut short (then the connection drops);
+    ``cut``: drop after that many bytes, whatever the dice say."""
+    start, end = span
+    cut = dice.drop_point(end - start) if cut is None else min(cut, end - start)
     stop = end if cut is None else start + cut
     if cut is None and not rate and end - start <= _SMALL:
         body = body_bytes(item.spec, start, end)
@@ -164,8 +184,9 @@ async def _stream(
 
 
 def _pieces(item: CatalogFile, start: int, stop: int, rate: int) -> Iterator[bytes]:
-    """The body's pieces; small ones when throttled, so the rate holds within a second."""
-    step = max(1024, min(64 * 1024, rate // 10)) if rate else 0
+    """The body's pieces; small ones when throttled, so the rate holds within a second (down
+    to a byte at a time: a trickle, not silence)."""
+    step = max(1, min(64 * 1024, rate // 10)) if rate else 0
     for piece in iter_body(item.spec, start, stop):
         if not step or len(piece) <= step:
             yield piece
@@ -185,10 +206,11 @@ async def _plain(
     body: bytes,
     extra: list[tuple[bytes, bytes]] | None = None,
     fault: str = "",
+    content_type: bytes = b"text/plain; charset=utf-8",
 ) -> None:
     exchange.fault = fault
     headers = [
-        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-type", content_type),
         (b"content-length", str(len(body)).encode()),
         *(extra or []),
     ]

@@ -16,12 +16,17 @@ from dataclasses import dataclass, field, fields, replace
 from email.utils import formatdate
 from typing import Any, Literal
 
-__all__ = ["ExpiryMode", "FaultDice", "FaultScope", "Faults", "HttpFault"]
+__all__ = ["MALFORMED_KINDS", "ExpiryMode", "FaultDice", "FaultScope", "Faults", "HttpFault"]
 
 ExpiryMode = Literal["silent", "401"]
 FaultScope = Literal["api", "downloads", "both"]
 
 _RATES = ("error_rate", "rate_429", "drop_rate", "retry_after_date_rate")
+#: knobs holding file keys (image ids, FITS names or keys), joined by ``+`` on the command line
+_KEY_SETS = ("fail_keys", "html_keys", "busy_keys", "changed_keys", "redirect_paths")
+#: what ``malformed_items`` can break in a photoRoll item, in the order they are applied
+MALFORMED_KINDS = ("huge_id", "bad_url", "bad_port", "odd_types", "part_name")
+_LIST_SHAPES = ("list", "null", "object", "string")
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,21 @@ class Faults:
     bad_credentials: bool = False
     fail_keys: frozenset[str] = field(default_factory=frozenset)
     api_max_per_minute: int = 0
+    # -- a hostile service (docs/fake-server.md, "A hostile service")
+    html_keys: frozenset[str] = field(default_factory=frozenset)
+    html_type: str = "text/html"
+    busy_keys: frozenset[str] = field(default_factory=frozenset)
+    busy_status: int = 503
+    changed_keys: frozenset[str] = field(default_factory=frozenset)
+    ignore_if_range: bool = False
+    malformed_items: frozenset[str] = field(default_factory=frozenset)
+    repeat_pages: bool = False
+    total_count: str = ""
+    image_list: str = "list"
+    deep_json: bool = False
+    api_redirect: str = ""
+    redirect_paths: frozenset[str] = field(default_factory=frozenset)
+    redirect_status: int = 307
 
     def __post_init__(self) -> None:
         for name in _RATES:
@@ -59,7 +79,22 @@ class Faults:
         for name in (*numbers, "expire_after_seconds"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
-        object.__setattr__(self, "fail_keys", frozenset(str(key) for key in self.fail_keys))
+        for name in (*_KEY_SETS, "malformed_items"):
+            object.__setattr__(self, name, frozenset(str(key) for key in getattr(self, name)))
+        self._check_hostile()
+
+    def _check_hostile(self) -> None:
+        unknown = self.malformed_items - set(MALFORMED_KINDS)
+        if unknown:
+            raise ValueError(
+                f"malformed_items knows {', '.join(MALFORMED_KINDS)}, not {', '.join(unknown)}"
+            )
+        if self.image_list not in _LIST_SHAPES:
+            raise ValueError(f"image_list must be one of {', '.join(_LIST_SHAPES)}")
+        if self.busy_status not in (429, 503):
+            raise ValueError("busy_status must be 429 or 503")
+        if self.redirect_status not in (301, 302, 303, 307, 308):
+            raise ValueError("redirect_status must be a redirect (301, 302, 303, 307 or 308)")
 
     @classmethod
     def parse(cls, text: str) -> Faults:
@@ -80,7 +115,7 @@ class Faults:
 
 
 def _convert(name: str, raw: str, default: Any) -> Any:
-    if name == "fail_keys":
+    if name in (*_KEY_SETS, "malformed_items"):
         return frozenset(key for key in raw.split("+") if key)
     if isinstance(default, bool):
         if raw.lower() not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
@@ -111,6 +146,7 @@ class FaultDice:
         self._faults = faults
         self._rng = random.Random(f"faults:{seed}")
         self._window: deque[float] = deque()
+        self._served: set[str] = set()
 
     @property
     def faults(self) -> Faults:
@@ -123,6 +159,16 @@ class FaultDice:
             self._faults = faults
             self._rng = random.Random(f"faults:{self._seed}")
             self._window.clear()
+            self._served.clear()
+
+    def first_time(self, key: str) -> bool:
+        """True the first time a file is asked for since the knobs were set (``changed_keys``:
+        its first answer is the old version)."""
+        with self._lock:
+            if key in self._served:
+                return False
+            self._served.add(key)
+            return True
 
     def api_fault(self, now: float) -> HttpFault | None:
         """The fault an API call meets, if any: the server-side limit first, then the dice."""

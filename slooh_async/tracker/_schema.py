@@ -8,10 +8,12 @@ to what is there, and runs in one ``BEGIN IMMEDIATE`` transaction together with 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from .._exceptions import ConfigError, StorageError
 
@@ -20,6 +22,7 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "connect",
+    "connect_read_only",
     "migrate",
     "open_database",
     "schema_version",
@@ -179,16 +182,63 @@ def _check_identity(conn: sqlite3.Connection, db_path: Path) -> None:
         )
 
 
-def open_database(db_path: Path) -> sqlite3.Connection:
-    """Connect, configure and migrate, turning SQLite failures into slooh errors."""
+def open_database(db_path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    """Connect, configure and migrate (``read_only``: connect only, never write), turning
+    SQLite failures into slooh errors."""
     with storage_errors(db_path):
-        conn = connect(db_path)
+        conn = connect_read_only(db_path) if read_only else connect(db_path)
         try:
-            migrate(conn, db_path)
+            if read_only:
+                _check_readable(conn, db_path)
+            else:
+                migrate(conn, db_path)
         except BaseException:
             conn.close()
             raise
         return conn
+
+
+def connect_read_only(db_path: Path) -> sqlite3.Connection:
+    """Open ``db_path`` for reading only (``mode=ro``): a library on a read-only disk, share
+    or folder can still be looked at.
+
+    A WAL database needs its ``-shm`` file, which a read-only folder (or a full disk) cannot
+    hold: when SQLite cannot open it for that reason, it is opened ``immutable`` (no locking,
+    no WAL: nobody can be writing to a folder nobody can write).
+    """
+    if not db_path.is_file():
+        raise StorageError(f"tracker {db_path}: no such file")
+    # the path percent-encoded, no authority: also right for C:\ and \\server\share paths
+    uri = f"file:{quote(os.path.abspath(db_path), safe='/')}?mode=ro"
+    conn = _connect_uri(uri)
+    try:
+        conn.execute("PRAGMA user_version").fetchone()
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code not in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR):
+            raise
+        log.info("tracker %s: %s; opening it immutable", db_path, exc)
+        conn = _connect_uri(f"{uri}&immutable=1")
+    conn.execute("PRAGMA busy_timeout = 10000")
+    return conn
+
+
+def _connect_uri(uri: str) -> sqlite3.Connection:
+    return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+
+
+def _check_readable(conn: sqlite3.Connection, db_path: Path) -> None:
+    """A read-only open cannot migrate: refuse what this version cannot read."""
+    _check_identity(conn, db_path)
+    version = schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise ConfigError(
+            f"tracker {db_path} has schema version {version}, newer than this slooh-async "
+            f"understands ({SCHEMA_VERSION}): upgrade slooh-async"
+        )
+    if version == 0:
+        raise ConfigError(f"{db_path} is not a slooh-async tracker (it holds no tables)")
 
 
 @contextmanager
@@ -205,6 +255,12 @@ def storage_errors(db_path: Path) -> Iterator[None]:
         code = getattr(exc, "sqlite_errorcode", None)
         if code == sqlite3.SQLITE_NOTADB:
             raise ConfigError(f"{db_path} is not a slooh-async tracker (not a database)") from exc
+        if code is not None and code & 0xFF == sqlite3.SQLITE_CORRUPT:
+            raise StorageError(
+                f"tracker {db_path} is damaged ({exc}): move it aside and run `slooh download`, "
+                "which finds the files already in the library and does not fetch them again "
+                "(docs/troubleshooting.md, 'A damaged tracker')"
+            ) from exc
         raise StorageError(f"tracker {db_path}: {exc}") from exc
     except OSError as exc:
         raise StorageError(f"tracker {db_path}: {exc}") from exc

@@ -16,6 +16,7 @@ __all__ = [
     "RECORD_BATCH_SQL",
     "SELECT_IMAGES",
     "chunked",
+    "int64",
     "placeholders",
     "record_params",
     "row_params",
@@ -98,6 +99,16 @@ ON CONFLICT (key) DO UPDATE SET
 WHERE images.status <> 'done' AND excluded.status = 'done'"""
 
 
+#: SQLite's INTEGER is 64-bit signed
+_INT64 = range(-(2**63), 2**63)
+
+
+def int64(value: int | None) -> int | None:
+    """``value`` when SQLite can store it as an INTEGER, else ``None``: an id of 40 digits from
+    the service is kept in the key (text), never allowed to fail a whole batch."""
+    return value if value is None or value in _INT64 else None
+
+
 def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     """Consecutive slices of at most ``size`` items (for ``IN (...)`` lists)."""
     for start in range(0, len(items), size):
@@ -115,7 +126,7 @@ def row_params(
     """Bound values (in :data:`IMAGE_COLUMNS` order) for a pipeline row seen at ``now``."""
     now_text = to_iso(now)
     return (
-        row.key, row.image_id, row.mission_id, row.kind, row.title, row.object_name,
+        row.key, int64(row.image_id), int64(row.mission_id), row.kind, row.title, row.object_name,
         row.telescope, row.instrument, row.format, row.filter, row.url, row.filename,
         codec.encode(row.path) if row.path is not None else None,
         row.size, row.hash, row.hash_algorithm if row.hash else None, to_iso(row.observed_at),
@@ -128,7 +139,7 @@ def record_params(record: ImageRecord, codec: PathCodec, now: datetime) -> tuple
     """Bound values for a complete record (imports); missing times default to ``now``."""
     first_seen = to_iso(record.first_seen or now)
     return (
-        record.key, record.image_id, record.mission_id, record.kind, record.title,
+        record.key, int64(record.image_id), int64(record.mission_id), record.kind, record.title,
         record.object_name, record.telescope, record.instrument, record.format, record.filter,
         record.url, record.filename,
         codec.encode(record.path) if record.path is not None else None,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ._records import to_iso
-from ._sql import chunked, placeholders
+from ._sql import chunked, int64, placeholders
 
 __all__ = ["clear_fits_checked", "fits_checked", "get_flag", "set_fits_checked", "set_flag"]
 
@@ -18,14 +18,17 @@ __all__ = ["clear_fits_checked", "fits_checked", "get_flag", "set_fits_checked",
 def fits_checked(conn: sqlite3.Connection, mission_ids: Sequence[int]) -> set[int]:
     """The missions among ``mission_ids`` recorded as handled."""
     found: set[int] = set()
-    for chunk in chunked(list(dict.fromkeys(mission_ids))):
+    for chunk in chunked(_storable(mission_ids)):
         sql = f"SELECT mission_id FROM missions WHERE mission_id IN ({placeholders(len(chunk))})"
         found.update(row[0] for row in conn.execute(sql, chunk))
     return found
 
 
 def set_fits_checked(conn: sqlite3.Connection, mission_id: int, count: int, now: datetime) -> None:
-    """Record (or refresh) a mission as handled, with its number of FITS files."""
+    """Record (or refresh) a mission as handled, with its number of FITS files (a mission id
+    SQLite cannot store is not remembered: its FITS are simply listed again next time)."""
+    if int64(mission_id) is None:
+        return
     conn.execute(
         "INSERT INTO missions (mission_id, fits_checked_at, fits_count) VALUES (?, ?, ?)"
         " ON CONFLICT (mission_id) DO UPDATE SET"
@@ -36,7 +39,7 @@ def set_fits_checked(conn: sqlite3.Connection, mission_id: int, count: int, now:
 
 def clear_fits_checked(conn: sqlite3.Connection, mission_ids: Sequence[int]) -> None:
     """Forget missions, so their FITS listing is asked for again."""
-    for chunk in chunked(list(dict.fromkeys(mission_ids))):
+    for chunk in chunked(_storable(mission_ids)):
         sql = f"DELETE FROM missions WHERE mission_id IN ({placeholders(len(chunk))})"
         conn.execute(sql, chunk)
 
@@ -54,3 +57,8 @@ def set_flag(conn: sqlite3.Connection, name: str, value: bool) -> None:
         " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
         (name, "1" if value else "0"),
     )
+
+
+def _storable(mission_ids: Sequence[int]) -> list[int]:
+    """The distinct ids SQLite can hold (no stored mission has any other)."""
+    return [mission for mission in dict.fromkeys(mission_ids) if int64(mission) is not None]

@@ -74,14 +74,22 @@ class Tracker:
     # ------------------------------------------------------------------ lifecycle
 
     @classmethod
-    def open(cls, db_path: Path, *, base_path: Path, lock: bool = True) -> Tracker:
+    def open(
+        cls, db_path: Path, *, base_path: Path, lock: bool = True, read_only: bool = False
+    ) -> Tracker:
         """Open (create, migrate) the tracker at ``db_path`` for the library at ``base_path``.
 
         With ``lock`` the process takes the library's lock first and raises
         :class:`LibraryLockedError` when another process holds it; sessions a crash left
-        ``running`` are then marked ``interrupted``. Read-only commands pass ``lock=False``.
+        ``running`` are then marked ``interrupted``. Commands that only read pass
+        ``lock=False``; with ``read_only`` the tracker must exist and is opened without ever
+        writing (a library on a read-only disk or folder), so it is neither created nor
+        migrated.
         """
         db_path = Path(db_path)
+        if read_only:
+            conn = open_database(db_path, read_only=True)
+            return cls(conn, db_path=db_path, base_path=base_path, process_lock=None)
         try:
             db_path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -128,7 +136,10 @@ class Tracker:
                     # May write statistics: only the lock holder, never a read-only command.
                     self._conn.execute("PRAGMA optimize")
             except sqlite3.Error as exc:
-                log.warning("tracker %s: could not finish cleanly: %s", self.db_path, exc)
+                # a damaged tracker was reported by the operation that found it
+                damaged = getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_CORRUPT
+                level = logging.DEBUG if damaged else logging.WARNING
+                log.log(level, "tracker %s: could not finish cleanly: %s", self.db_path, exc)
             finally:
                 self._conn.close()
                 if self._process_lock is not None:

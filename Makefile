@@ -9,7 +9,8 @@ TEST   := $(VENV)/.installed-test
 
 help:
 	@echo "make demo   - install and download the bundled fake server's catalog into ./slooh-demo"
-	@echo "make test   - install test tools, run lint and the whole suite"
+	@echo "make test   - install test tools, run lint and the suite (all but the slow tests)"
+	@echo "make test-slow - the slow tests only (@pytest.mark.slow: real-time soaks)"
 	@echo "make lint   - ruff, mypy (strict) and the import contract (layers, no cycles)"
 	@echo "make bench  - performance figures (ratios against a baseline in the same run)"
 
@@ -31,11 +32,11 @@ demo: $(RUN)
 
 lint: $(TEST)
 	$(BIN)/ruff check slooh_async tests bench
-	$(BIN)/mypy slooh_async
+	$(BIN)/mypy slooh_async tests
 	$(BIN)/lint-imports
 
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not slow"
 
 test-slow: $(TEST)
 	$(BIN)/python -m pytest -q -m slow

@@ -45,9 +45,9 @@ def test_settings_are_frozen() -> None:
     """A loaded Settings cannot be changed afterwards."""
     settings = Settings()
     with pytest.raises(ValidationError):
-        settings.download.threads = 9  # type: ignore[misc]
+        settings.download.threads = 9
     with pytest.raises(ValidationError):
-        settings.download = settings.download  # type: ignore[misc]
+        settings.download = settings.download
 
 
 def test_seed_format_file_is_read(tmp_path: Path) -> None:

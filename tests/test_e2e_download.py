@@ -10,7 +10,7 @@ import pytest
 from e2e_support import Library, expected_digests, make_library
 from test_config_support import finish
 
-from slooh_async.fake_server import FakeConfig, FakeSlooh, Faults
+from slooh_async.fake_server import ExpiryMode, FakeConfig, FakeSlooh, Faults
 
 KEYS = {
     "total_available",
@@ -132,7 +132,7 @@ def test_range_off_still_works(
 
 
 @pytest.mark.parametrize("mode", ["silent", "401"])
-def test_session_expiry_mid_scan(library: Library, server: FakeSlooh, mode: str) -> None:
+def test_session_expiry_mid_scan(library: Library, server: FakeSlooh, mode: ExpiryMode) -> None:
     """Sessions that expire every few calls (silently or with 401): all files, exactly once."""
     server.set_faults(Faults(expire_after_calls=3, expiry_mode=mode))
     code, summary = library.run_json("download")

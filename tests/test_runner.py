@@ -136,7 +136,8 @@ async def test_result_writer_batches_in_its_own_task_and_reports_a_failing_track
 
     class Recording:
         def __init__(self, fail: bool) -> None:
-            self.fail, self.batches = fail, []  # type: list[int]
+            self.fail = fail
+            self.batches: list[int] = []
 
         def record_batch(self, rows: list[Any]) -> None:
             if self.fail:

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Sequence
 
 from ._config import FakeConfig
-from ._faults import Faults
+from ._faults import SET_KNOBS, Faults
 from ._runner import FakeSlooh
 
 __all__ = ["build_parser", "config_from_args", "main"]
@@ -23,8 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve a fake Slooh API and download host (for slooh-async tests and demos).",
         epilog="Faults: error_rate, rate_429, scope (api|downloads|both), retry_after, "
         "retry_after_date_rate, drop_rate, slow_bytes_per_s, expire_after_calls, "
-        "expire_after_seconds, expiry_mode (silent|401), bad_credentials, "
-        "fail_keys (keys joined by '+'), api_max_per_minute. See docs/fake-server.md.",
+        "expire_after_seconds, expiry_mode (silent|401), bad_credentials, fail_keys, "
+        "fail_endpoints (names joined by '+'), api_max_per_minute. See docs/fake-server.md.",
     )
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -112,10 +112,11 @@ def _print_banner(server: FakeSlooh, config: FakeConfig) -> None:
 def _describe(faults: Faults) -> str:
     changed = {
         name: value for name, value in vars(faults).items()
-        if value != Faults.__dataclass_fields__[name].default and name != "fail_keys"
+        if value != Faults.__dataclass_fields__[name].default and name not in SET_KNOBS
     }  # fmt: skip
-    if faults.fail_keys:
-        changed["fail_keys"] = "+".join(sorted(faults.fail_keys))
+    for name in SET_KNOBS:
+        if names := getattr(faults, name):
+            changed[name] = "+".join(sorted(names))
     return ", ".join(f"{name}={value}" for name, value in changed.items()) or "none"
 
 

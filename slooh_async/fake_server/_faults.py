@@ -16,12 +16,14 @@ from dataclasses import dataclass, field, fields, replace
 from email.utils import formatdate
 from typing import Any, Literal
 
-__all__ = ["ExpiryMode", "FaultDice", "FaultScope", "Faults", "HttpFault"]
+__all__ = ["SET_KNOBS", "ExpiryMode", "FaultDice", "FaultScope", "Faults", "HttpFault"]
 
 ExpiryMode = Literal["silent", "401"]
 FaultScope = Literal["api", "downloads", "both"]
 
 _RATES = ("error_rate", "rate_429", "drop_rate", "retry_after_date_rate")
+#: knobs that hold names; on the command line the names are joined with "+"
+SET_KNOBS = _SETS = ("fail_keys", "fail_endpoints")
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ class Faults:
 
     Rates are probabilities per request (0..1). ``scope`` says where ``error_rate`` and
     ``rate_429`` apply. ``fail_keys`` holds picture image ids, FITS file names or file keys
-    (``fits:{mission}:{name}``) whose download answers 500 until removed.
+    (``fits:{mission}:{name}``) whose download answers 500 until removed; ``fail_endpoints``
+    holds API endpoint names (``getMissionImages``) that answer 500 until removed.
     """
 
     error_rate: float = 0.0
@@ -45,6 +48,7 @@ class Faults:
     expiry_mode: ExpiryMode = "silent"
     bad_credentials: bool = False
     fail_keys: frozenset[str] = field(default_factory=frozenset)
+    fail_endpoints: frozenset[str] = field(default_factory=frozenset)
     api_max_per_minute: int = 0
 
     def __post_init__(self) -> None:
@@ -59,7 +63,8 @@ class Faults:
         for name in (*numbers, "expire_after_seconds"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
-        object.__setattr__(self, "fail_keys", frozenset(str(key) for key in self.fail_keys))
+        for name in _SETS:
+            object.__setattr__(self, name, frozenset(str(key) for key in getattr(self, name)))
 
     @classmethod
     def parse(cls, text: str) -> Faults:
@@ -80,7 +85,7 @@ class Faults:
 
 
 def _convert(name: str, raw: str, default: Any) -> Any:
-    if name == "fail_keys":
+    if name in _SETS:
         return frozenset(key for key in raw.split("+") if key)
     if isinstance(default, bool):
         if raw.lower() not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
@@ -124,12 +129,15 @@ class FaultDice:
             self._rng = random.Random(f"faults:{self._seed}")
             self._window.clear()
 
-    def api_fault(self, now: float) -> HttpFault | None:
-        """The fault an API call meets, if any: the server-side limit first, then the dice."""
+    def api_fault(self, now: float, endpoint: str = "") -> HttpFault | None:
+        """The fault an API call meets, if any: the server-side limit first, then a failing
+        endpoint, then the dice."""
         with self._lock:
             limited = self._rate_limited(now)
             if limited is not None:
                 return limited
+            if endpoint in self._faults.fail_endpoints:
+                return HttpFault(500, "fail_endpoint")
             if self._faults.scope == "downloads":
                 return None
             return self._roll()

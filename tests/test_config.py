@@ -228,6 +228,14 @@ def test_format_names_are_merged_with_the_defaults() -> None:
     assert settings.folders.format_names == {"FITS": "FITS", "PNG": "PNG", "JPEG": "Jpegs"}
 
 
+def test_format_names_spelled_twice_with_one_folder_are_one() -> None:
+    """"png" and "PNG" (or "jpg" and "JPEG") naming the same folder are merged, not refused."""
+    settings = Settings.model_validate(
+        {"folders": {"format_names": {"png": "Images", "PNG": "Images ", "jpg": "J", "JPEG": "J"}}}
+    )
+    assert settings.folders.format_names == {"FITS": "FITS", "PNG": "Images", "JPEG": "J"}
+
+
 def test_empty_template_means_the_preset() -> None:
     """folders.template "" falls back to the organize_by preset."""
     settings = Settings.model_validate({"folders": {"template": "", "organize_by": "telescope"}})

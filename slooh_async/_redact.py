@@ -11,18 +11,10 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable, Mapping
-from typing import Any
 
-__all__ = ["MASK", "RedactingFilter", "SECRET_KEYS", "redact", "redact_mapping", "register_secret"]
+__all__ = ["MASK", "RedactingFilter", "redact", "register_secret"]
 
 MASK = "***"
-SECRET_KEYS = frozenset(
-    {
-        "passwd", "password", "at", "cid", "token", "sloohsessiontoken",
-        "sloohsitesessiontoken", "_sloohsstkn", "cookie", "set-cookie", "authorization",
-    }
-)  # fmt: skip
 # Only values this long are replaced blindly: shorter ones would mangle ordinary text.
 _MIN_BLIND = 6
 
@@ -60,18 +52,6 @@ def redact(text: str) -> str:
     )
 
 
-def redact_mapping(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of a JSON body with secret keys masked (recursively)."""
-    return {
-        key: MASK
-        if key.lower() in SECRET_KEYS and value not in (None, "")
-        else redact_mapping(value)
-        if isinstance(value, Mapping)
-        else value
-        for key, value in data.items()
-    }
-
-
 class RedactingFilter(logging.Filter):
     """A logging filter that masks secrets in every record's final message."""
 
@@ -83,9 +63,3 @@ class RedactingFilter(logging.Filter):
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         return True
-
-
-def install(loggers: Iterable[logging.Logger | logging.Handler]) -> None:
-    """Attach one redacting filter to each logger or handler."""
-    for target in loggers:
-        target.addFilter(RedactingFilter())

@@ -1,41 +1,33 @@
-"""SloohClient and its paging against hostile answers (httpx.MockTransport): the cases a
-loopback server cannot stage (https, other hosts, endless fresh pages)."""
+"""SloohClient and its paging against hostile answers (respx routes): the cases a loopback
+server cannot stage (https, other hosts, endless fresh pages)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
-from mock_slooh import MockSlooh, picture
+import respx
+from api_contract_support import (
+    LOGIN,
+    PASSWORD,
+    PICTURES,
+    bodies,
+    client_of,
+    paged,
+    picture,
+    routes,
+)
 
 from slooh_async._exceptions import ServiceError
-from slooh_async.api import MAX_LISTED, PageCursor, PageInfo, RetryPolicy, SloohClient
+from slooh_async.api import MAX_LISTED, PageCursor, PageInfo, RetryPolicy
 
 pytestmark = pytest.mark.anyio
 
 
-def make_client(service: MockSlooh, base_url: str = "https://app.example") -> SloohClient:
-    """A client of the mock service that never sleeps."""
-    return SloohClient(
-        base_url=base_url,
-        username="stargazer",
-        password=service.password,
-        rate_limit=0,
-        retry=RetryPolicy.no_wait(max_retries=1),
-        transport=service.transport(),
-    )
-
-
-def redirect_login(location: str, status: int = 307) -> Any:
-    """A hook that answers the login (only) with a redirect to ``location``."""
-
-    def hook(request: httpx.Request, body: dict[str, Any]) -> httpx.Response | None:
-        if request.url.path == "/api/users/login" and request.url.host == "app.example":
-            return httpx.Response(status, headers={"Location": location})
-        return None
-
-    return hook
+def redirecting_login(location: str, status: int = 307) -> respx.Router:
+    """The service, its login answered with a redirect to ``location``."""
+    service = routes()
+    service.post(LOGIN, name="login").respond(status, headers={"Location": location})
+    return service
 
 
 @pytest.mark.parametrize(
@@ -48,52 +40,45 @@ def redirect_login(location: str, status: int = 307) -> Any:
 )
 async def test_redirects_off_the_origin_are_refused(location: str) -> None:
     """A login redirected off https://app.example (scheme, host or port) is never sent."""
-    service = MockSlooh()
-    service.hooks.append(redirect_login(location))
-    async with make_client(service) as client:
+    service = redirecting_login(location)
+    async with client_of(service, retry=RetryPolicy.no_wait(1)) as client:
         with pytest.raises(ServiceError, match="not followed") as caught:
             await client.login()
     assert caught.value.exit_code == 4
-    assert [path for path, _ in service.calls].count("/api/users/login") == 1
+    assert service["login"].call_count == 1
 
 
 @pytest.mark.parametrize("status", [307, 308])
 async def test_same_origin_redirects_keep_the_post(status: int) -> None:
     """A 307/308 to another path of the same origin is followed with the same body."""
-    service = MockSlooh()
-    service.hooks.append(redirect_login("/v2/api/users/login", status))
-    async with make_client(service) as client:
+    service = redirecting_login("/v2/api/users/login", status)
+    moved = service.post("/v2/api/users/login").respond(
+        json={"at": "7", "cid": "1", "token": "ab" * 20, "loginError": "false"}
+    )
+    async with client_of(service) as client:
         await client.login()
-    moved = [body for path, body in service.calls if path == "/v2/api/users/login"]
-    assert moved and moved[0]["passwd"] == service.password
+    assert [body["passwd"] for body in bodies(moved)] == [PASSWORD]
 
 
 async def test_a_same_origin_303_is_refused() -> None:
     """A 303 would turn the login into a GET without its body: refused, not followed."""
-    service = MockSlooh()
-    service.hooks.append(redirect_login("/elsewhere", 303))
-    async with make_client(service) as client:
+    service = redirecting_login("/elsewhere", 303)
+    async with client_of(service) as client:
         with pytest.raises(ServiceError, match="HTTP 303"):
             await client.login()
 
 
 async def test_a_redirect_loop_ends() -> None:
     """Same-origin redirects that never end stop after a few hops with an error."""
-    service = MockSlooh()
-    service.hooks.append(
-        lambda request, body: httpx.Response(307, headers={"Location": "/api/users/login"})
-        if request.url.path.endswith("/login")
-        else None
-    )
-    async with make_client(service) as client:
+    service = redirecting_login("/api/users/login")
+    async with client_of(service) as client:
         with pytest.raises(ServiceError, match="more than 5 times"):
             await client.login()
 
 
 async def test_the_session_cookie_is_scoped_to_the_service() -> None:
     """_sloohsstkn is kept for the service's host only, never for any host."""
-    service = MockSlooh()
-    async with make_client(service) as client:
+    async with client_of(routes()) as client:
         await client.get_session_token()
         jar = list(client._client().cookies.jar)
     assert [(cookie.name, cookie.domain) for cookie in jar] == [("_sloohsstkn", "app.example")]
@@ -101,29 +86,28 @@ async def test_the_session_cookie_is_scoped_to_the_service() -> None:
 
 async def test_deep_json_is_a_service_error_not_a_traceback() -> None:
     """JSON nested beyond the parser's depth: ServiceError "could not be read", no retry."""
-    service = MockSlooh()
+    service = routes()
     deep = b'{"imageList":' + b"[" * 50_000 + b"]" * 50_000 + b"}"
-    service.hooks.append(
-        lambda request, body: httpx.Response(200, content=deep)
-        if request.url.path.endswith("getMyPictures")
-        else None
-    )
-    async with make_client(service) as client:
+    pictures = service.post(PICTURES).respond(200, content=deep)
+    async with client_of(service) as client:
         with pytest.raises(ServiceError, match="could not be read"):
             await client.get_pictures()
-    assert service.count("getMyPictures") == 1
+    assert pictures.call_count == 1
 
 
 async def test_a_broken_page_after_good_ones_stops_the_scan_with_a_reason() -> None:
     """imageList null on page 2 of 3: page 1 is kept, the scan stops, the reason is told."""
-    service = MockSlooh(pictures=[picture(n) for n in range(30)])
-    service.hooks.append(
-        lambda request, body: httpx.Response(200, json={"totalCount": "30", "imageList": None})
-        if request.url.path.endswith("getMyPictures") and body.get("firstImageNumber") == 11
-        else None
-    )
+    service = routes()
+    serve = paged([picture(n) for n in range(30)], lambda: "30")
+
+    def broken_second_page(request: httpx.Request) -> httpx.Response:
+        if b'"firstImageNumber":11' in request.content.replace(b" ", b""):
+            return httpx.Response(200, json={"totalCount": "30", "imageList": None})
+        return serve(request)
+
+    service.post(PICTURES).mock(side_effect=broken_second_page)
     pages: list[PageInfo] = []
-    async with make_client(service) as client:
+    async with client_of(service) as client:
         keys = [p.key async for p in client.iter_pictures(10, on_page=pages.append)]
     assert len(keys) == 10
     assert pages[-1].problem is not None

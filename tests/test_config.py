@@ -45,9 +45,9 @@ def test_settings_are_frozen() -> None:
     """A loaded Settings cannot be changed afterwards."""
     settings = Settings()
     with pytest.raises(ValidationError):
-        settings.download.threads = 9  # type: ignore[misc]
+        settings.download.threads = 9
     with pytest.raises(ValidationError):
-        settings.download = settings.download  # type: ignore[misc]
+        settings.download = settings.download
 
 
 def test_seed_format_file_is_read(tmp_path: Path) -> None:
@@ -227,6 +227,14 @@ def test_format_names_are_merged_with_the_defaults() -> None:
         {"folders": {"format_names": {"png": "PNG", "jpg": "Jpegs"}}}
     )
     assert settings.folders.format_names == {"FITS": "FITS", "PNG": "PNG", "JPEG": "Jpegs"}
+
+
+def test_format_names_spelled_twice_with_one_folder_are_one() -> None:
+    """"png" and "PNG" (or "jpg" and "JPEG") naming the same folder are merged, not refused."""
+    settings = Settings.model_validate(
+        {"folders": {"format_names": {"png": "Images", "PNG": "Images ", "jpg": "J", "JPEG": "J"}}}
+    )
+    assert settings.folders.format_names == {"FITS": "FITS", "PNG": "Images", "JPEG": "J"}
 
 
 def test_empty_template_means_the_preset() -> None:

@@ -117,6 +117,18 @@ MESSAGES: list[tuple[str, Any, str]] = [
         '{"PNG": "a/b"} gives PNG the folder name \'a/b\', which is not valid',
     ),
     ("folders.format_names", ["PNG"], '["PNG"] must be a JSON object'),
+    (
+        "folders.format_names",
+        {"png": "Pictures", "PNG": "Images"},
+        '{"png": "Pictures", "PNG": "Images"} names PNG twice (\'png\' and \'PNG\') with '
+        "different folders",
+    ),
+    (
+        "folders.format_names",
+        {"jpg": "A", "JPEG": "B"},
+        '{"jpg": "A", "JPEG": "B"} names JPEG twice (\'jpg\' and \'JPEG\') with different '
+        "folders",
+    ),
     ("folders.base_path", " ", '" " must not be empty'),
     ("folders.base_path", 5, "5 is not a path (expected a string)"),
     ("tracker.path", [1], "[1] is not a path (expected a string)"),

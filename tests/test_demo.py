@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fits_support import fits_cards
 from PIL import Image
 from test_config_support import finish, isolate
 from typer.testing import CliRunner
@@ -18,19 +19,6 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
     isolate(monkeypatch, tmp_path)
     yield
     finish()
-
-
-def fits_header(path: Path) -> dict[str, str]:
-    """The cards of a FITS primary header (80-character cards in 2,880-byte blocks)."""
-    data = path.read_bytes()
-    cards: dict[str, str] = {}
-    for start in range(0, len(data), 80):
-        card = data[start : start + 80].decode("ascii")
-        key = card[:8].strip()
-        if key == "END":
-            return cards
-        cards[key] = card[10:].split("/")[0].strip().strip("'").strip()
-    raise AssertionError(f"{path} has no END card")
 
 
 def test_demo_builds_a_library_of_real_files(tmp_path: Path) -> None:
@@ -47,7 +35,7 @@ def test_demo_builds_a_library_of_real_files(tmp_path: Path) -> None:
             with Image.open(path) as image:
                 image.load()
         else:
-            header = fits_header(path)
+            header = fits_cards(path.read_bytes())
             assert header["SIMPLE"] == "T" and int(header["NAXIS"]) == 2
             assert {
                 "BITPIX",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from e2e_support import Library, expected_digests, make_library
 from test_config_support import finish
 
-from slooh_async.fake_server import FakeConfig, FakeSlooh, Faults
+from slooh_async.fake_server import ExpiryMode, FakeConfig, FakeSlooh, Faults
 
 KEYS = {
     "total_available",
@@ -74,14 +75,15 @@ def test_every_path_is_inside_the_library_and_portable(library: Library) -> None
 def test_second_run_downloads_nothing_with_two_listing_calls(
     library: Library, server: FakeSlooh
 ) -> None:
-    """A re-run with nothing new makes at most 2 listing calls and no FITS listing."""
+    """A re-run with nothing new makes one listing call (its first page is all known) and
+    no FITS listing."""
     assert library.run("download", "--quiet").exit_code == 0
     before = library.digests()
     server.clear_log()
     code, summary = library.run_json("download")
     assert code == 0
     assert summary["downloaded"] == 0 and summary["queued"] == 0
-    assert len(server.calls("getMyPictures")) <= 2
+    assert len(server.calls("getMyPictures")) == 1
     assert server.calls("getMissionFITS") == []
     assert server.calls(server=None) and not server.calls(server="download")
     assert library.digests() == before
@@ -90,11 +92,12 @@ def test_second_run_downloads_nothing_with_two_listing_calls(
 def test_new_pictures_are_found_by_the_next_run(library: Library, server: FakeSlooh) -> None:
     """Pictures added at the top of the photoRoll (and their FITS) come with the next sync."""
     assert library.run("download", "--quiet").exit_code == 0
+    before = len(server.catalog.expected_files())
     server.add_pictures(4)
     code, summary = library.run_json("download")
     assert code == 0
     assert library.digests() == expected_digests(server)
-    assert summary["downloaded"] >= 4
+    assert summary["downloaded"] == len(server.catalog.expected_files()) - before
 
 
 def test_faults_everywhere_still_deliver_every_byte(
@@ -132,14 +135,19 @@ def test_range_off_still_works(
 
 
 @pytest.mark.parametrize("mode", ["silent", "401"])
-def test_session_expiry_mid_scan(library: Library, server: FakeSlooh, mode: str) -> None:
-    """Sessions that expire every few calls (silently or with 401): all files, exactly once."""
+def test_session_expiry_mid_scan(library: Library, server: FakeSlooh, mode: ExpiryMode) -> None:
+    """Sessions that expire every 3 calls (silently or with 401): all files, exactly once,
+    and a new login only when a session has served its 3 calls."""
     server.set_faults(Faults(expire_after_calls=3, expiry_mode=mode))
     code, summary = library.run_json("download")
     assert code == 0, summary
     assert library.digests() == expected_digests(server)
-    logins = len(server.calls("login"))
-    assert logins >= 2
+    served = [
+        record
+        for record in server.calls(server="api")
+        if record.endpoint not in ("generateSessionToken", "login") and record.fault == ""
+    ]
+    assert len(server.calls("login")) == math.ceil(len(served) / 3) > 1
 
 
 def test_failed_files_are_recorded_and_retry_recovers_them(
@@ -159,6 +167,27 @@ def test_failed_files_are_recorded_and_retry_recovers_them(
     code, summary = library.run_json("retry")
     assert code == 0 and summary["downloaded"] == 3 and summary["still_failing"] == []
     assert library.digests() == expected_digests(server)
+
+
+def test_a_failed_file_is_recorded_with_its_real_number_of_tries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: FakeSlooh
+) -> None:
+    """With max_retries 2, a file the server always fails is tried 3 times and recorded with
+    attempts 3 (not 1); `slooh retry` adds its own 3."""
+    library = make_library(tmp_path, monkeypatch, server, max_retries=2, retry_delay=0)
+    try:
+        victim = server.catalog.photo_roll[0]
+        server.set_faults(Faults(fail_keys=frozenset({victim.key})))
+        code, summary = library.run_json("download")
+        assert code == 1 and [f["key"] for f in summary["failures"]] == [victim.key]
+        assert "gave up after 3 tries" in summary["failures"][0]["error"]
+        assert len(server.calls(victim.path)) == 3
+        query = f"select status, attempts from images where key = '{victim.key}'"
+        assert tracker_rows(library, query) == [("failed", 3)]
+        assert library.run_json("retry")[0] == 1
+        assert tracker_rows(library, query) == [("failed", 6)]
+    finally:
+        finish()
 
 
 def test_verify_finds_damage_and_download_repairs_it(library: Library, server: FakeSlooh) -> None:
@@ -325,5 +354,5 @@ def test_listing_runs_ahead_of_slow_downloads(
             finish()
         downloads = sorted(r.started for r in srv.calls(server="download"))
         pages = [r.started for r in srv.calls("getMyPictures")]
-    assert len(downloads) >= 20
+    assert len(downloads) == 30
     assert sum(started < downloads[2] for started in pages) >= 3

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import select
 import signal
 import sqlite3
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,11 +37,26 @@ def library(
     finish()
 
 
-def wait_for_files(library: Library, count: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while len(library.files()) < count:
-        assert time.monotonic() < deadline, "the download never got going"
-        time.sleep(0.05)
+class Said:
+    """What a child process wrote to stderr so far, read as it comes: a test acts on what
+    the program said (a file done, a signal heard), not on time passing."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        assert process.stderr is not None
+        self._fd = process.stderr.fileno()
+        self.text = ""
+
+    def wait_for(self, words: str, count: int = 1, timeout: float = 60.0) -> None:
+        """Read until ``words`` appeared ``count`` times."""
+        deadline = time.monotonic() + timeout
+        while self.text.count(words) < count:
+            left = deadline - time.monotonic()
+            assert left > 0, f"never said {words!r} {count} times: {self.text[-500:]!r}"
+            ready, _, _ = select.select([self._fd], [], [], left)
+            if ready:
+                chunk = os.read(self._fd, 65536)
+                assert chunk, f"ended before saying {words!r}: {self.text[-500:]!r}"
+                self.text += chunk.decode("utf-8", "replace")
 
 
 def sessions(library: Library) -> list[tuple[str, str]]:
@@ -52,11 +70,14 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(
 ) -> None:
     """First signal: exit 130 within seconds, session 'interrupted'; the next run completes."""
     process = slooh_process(library, "download")
-    wait_for_files(library, 3)
+    said = Said(process)
+    said.wait_for("downloaded ", 3)
+    assert len(library.files()) >= 3
     started = time.monotonic()
     process.send_signal(signum)
     out, err = process.communicate(timeout=30)
-    assert process.returncode == 130, err
+    assert process.returncode == 130, said.text + err
+    assert f"{signal.Signals(signum).name}: stopping" in said.text + err
     assert time.monotonic() - started < 10
     assert "Interrupted" in out
     assert sessions(library)[-1] == ("download", "interrupted")
@@ -81,9 +102,10 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(
 def test_second_ctrl_c_exits_at_once(library: Library) -> None:
     """A second Ctrl-C does not wait for downloads in flight."""
     process = slooh_process(library, "download")
-    wait_for_files(library, 1)
+    said = Said(process)
+    said.wait_for("downloaded ")
     process.send_signal(signal.SIGINT)
-    time.sleep(0.2)
+    said.wait_for("SIGINT: stopping")  # the first one was heard
     process.send_signal(signal.SIGINT)
     started = time.monotonic()
     process.communicate(timeout=30)

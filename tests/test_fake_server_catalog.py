@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fits_support import fits_cards
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -38,21 +39,6 @@ NAME = re.compile(
 def catalog() -> Catalog:
     """A default-sized catalog (300 pictures)."""
     return Catalog(FakeConfig())
-
-
-def fits_cards(data: bytes) -> dict[str, str]:
-    """The header cards of a FITS file, read by hand (keyword -> raw value)."""
-    cards: dict[str, str] = {}
-    for block in range(0, len(data), 2880):
-        chunk = data[block : block + 2880].decode("ascii")
-        for start in range(0, 2880, 80):
-            card = chunk[start : start + 80]
-            keyword = card[:8].strip()
-            if keyword == "END":
-                cards["END"] = str(block + 2880)
-                return cards
-            cards[keyword] = card[10:].split(" / ")[0].strip()
-    raise AssertionError("no END card")
 
 
 # --------------------------------------------------------------------------- catalog

@@ -16,10 +16,29 @@ from slooh_async.fake_server import DEFAULT_PRODUCT_ID, FakeConfig, FakeSlooh, F
 PICTURES = "/api/images/getMyPictures"
 
 
+class SkippingClock:
+    """Real monotonic time, plus whatever a test skipped ahead (a session ages at once)."""
+
+    def __init__(self) -> None:
+        self.skipped = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.skipped
+
+    def skip(self, seconds: float) -> None:
+        self.skipped += seconds
+
+
 @pytest.fixture(scope="module")
-def server() -> Iterator[FakeSlooh]:
-    """A fake server with 20 small pictures."""
-    with FakeSlooh(FakeConfig(pictures=20, file_size=4096)).running() as running:
+def clock() -> SkippingClock:
+    """The module server's clock."""
+    return SkippingClock()
+
+
+@pytest.fixture(scope="module")
+def server(clock: SkippingClock) -> Iterator[FakeSlooh]:
+    """A fake server with 20 small pictures, on a clock the tests can skip ahead."""
+    with FakeSlooh(FakeConfig(pictures=20, file_size=4096), clock=clock).running() as running:
         yield running
 
 
@@ -76,7 +95,7 @@ def test_error_rate_is_partial_and_scoped(srv: FakeSlooh, client: httpx.Client) 
     srv.set_faults(error_rate=1.0, scope="downloads")
     assert list_pictures(srv, client, srv.session_body()).status_code == 200
     item = srv.catalog.photo_roll[0]
-    assert client.get(srv.url_of(item)).status_code in (500, 503)
+    assert {client.get(srv.url_of(item)).status_code for _ in range(30)} == {500, 503}
 
 
 def test_faults_rerun_identically(srv: FakeSlooh, client: httpx.Client) -> None:
@@ -106,8 +125,9 @@ def test_429_retry_after_as_http_date(srv: FakeSlooh, client: httpx.Client) -> N
     assert 28 <= ahead <= 32
 
 
-def test_api_max_per_minute(srv: FakeSlooh, client: httpx.Client) -> None:
-    """More API calls than api_max_per_minute in 60 s answer 429 with a Retry-After."""
+def test_api_max_per_minute(srv: FakeSlooh, client: httpx.Client, clock: SkippingClock) -> None:
+    """More API calls than api_max_per_minute in 60 s answer 429 with a Retry-After, until
+    the window frees."""
     srv.set_faults(api_max_per_minute=5)
     body = srv.session_body()
     statuses = [list_pictures(srv, client, body).status_code for _ in range(8)]
@@ -116,6 +136,23 @@ def test_api_max_per_minute(srv: FakeSlooh, client: httpx.Client) -> None:
     assert 1 <= int(limited.headers["retry-after"]) <= 60
     assert srv.calls("getMyPictures")[-1].fault == "rate_limit"
     assert client.get(srv.url_of(srv.catalog.photo_roll[0])).status_code == 200
+    clock.skip(60.0)
+    assert list_pictures(srv, client, body).status_code == 200
+
+
+def test_fail_endpoints(srv: FakeSlooh, client: httpx.Client) -> None:
+    """An endpoint named in fail_endpoints answers 500 (HTML) until removed; others work."""
+    srv.set_faults(fail_endpoints={"getMissionImages"})
+    body = srv.session_body()
+    missions = f"{srv.base_url}/api/images/getMissionImages"
+    for _ in range(3):
+        failed = client.post(missions, json=body)
+        assert failed.status_code == 500
+        assert failed.headers["content-type"].startswith("text/html")
+    assert list_pictures(srv, client, body).status_code == 200
+    assert srv.calls("getMissionImages")[-1].fault == "fail_endpoint"
+    srv.set_faults(fail_endpoints=set())
+    assert client.post(missions, json=body).json()["apiError"] is False
 
 
 # --------------------------------------------------------------------------- bodies
@@ -167,8 +204,8 @@ async def test_slow_download_abandoned_by_client(srv: FakeSlooh) -> None:
     async with httpx.AsyncClient(timeout=10) as http:
         with anyio.move_on_after(0.3):
             await http.get(srv.url_of(item))
-    await anyio.sleep(0.5)
-    record = srv.calls(item.path)[-1]
+    # the request is logged once the server stops sending
+    (record,) = await anyio.to_thread.run_sync(srv.wait_for_calls, item.path)
     assert record.bytes_sent < item.size
 
 
@@ -227,12 +264,13 @@ def test_expiry_after_calls_401(srv: FakeSlooh, client: httpx.Client) -> None:
     assert list_pictures(srv, client, login(srv, client)).json()["apiError"] is False
 
 
-def test_expiry_after_seconds(srv: FakeSlooh, client: httpx.Client) -> None:
-    """A session expires expire_after_seconds after its login."""
-    srv.set_faults(expire_after_seconds=0.3, expiry_mode="401")
+def test_expiry_after_seconds(srv: FakeSlooh, client: httpx.Client, clock: SkippingClock) -> None:
+    """A session expires expire_after_seconds after its login (15 minutes idle), not before."""
+    srv.set_faults(expire_after_seconds=900, expiry_mode="401")
     body = login(srv, client)
+    clock.skip(899)
     assert list_pictures(srv, client, body).json()["apiError"] is False
-    time.sleep(0.4)
+    clock.skip(1)
     assert int(list_pictures(srv, client, body).json()["statusCode"]) == 401
 
 
@@ -264,10 +302,12 @@ def test_bad_credentials_fault(srv: FakeSlooh, client: httpx.Client) -> None:
 def test_faults_parse_from_text() -> None:
     """Faults.parse reads the command line's k=v list, fail_keys joined by '+'."""
     faults = Faults.parse(
-        "error_rate=0.2,rate_429=0.1,expiry_mode=401,fail_keys=1+b.fit,bad_credentials=true"
+        "error_rate=0.2,rate_429=0.1,expiry_mode=401,fail_keys=1+b.fit,bad_credentials=true,"
+        "fail_endpoints=getMissionImages+getMissionFITS"
     )
     assert faults.error_rate == 0.2 and faults.rate_429 == 0.1 and faults.expiry_mode == "401"
     assert faults.fail_keys == frozenset({"1", "b.fit"}) and faults.bad_credentials is True
+    assert faults.fail_endpoints == frozenset({"getMissionImages", "getMissionFITS"})
     assert Faults.parse("") == Faults()
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -475,7 +475,12 @@ def test_fits_modes_choose_frames_or_pictures() -> None:
     """--fits-only keeps only FITS frames, --no-fits only pictures; the default both."""
     frame = picture(None, "m42_20260121_011658_0_iycarr_l_cal.fit", kind="fits")
     plain = picture(1)
-    for mode, wanted in (("with", {True, False}), ("without", {False}), ("only", {True})):
+    modes: list[tuple[Literal["with", "without", "only"], set[bool]]] = [
+        ("with", {True, False}),
+        ("without", {False}),
+        ("only", {True}),
+    ]
+    for mode, wanted in modes:
         request = DownloadRequest(fits=mode)
         assert {p.kind == "fits" for p in (frame, plain) if request.matches(p)} == wanted
 

@@ -136,23 +136,29 @@ async def test_result_writer_batches_in_its_own_task_and_reports_a_failing_track
 
     class Recording:
         def __init__(self, fail: bool) -> None:
-            self.fail, self.batches = fail, []  # type: list[int]
+            self.fail = fail
+            self.batches: list[int] = []
+            self.written = anyio.Event()
 
-        def record_batch(self, rows: list[Any]) -> None:
+        def record_batch(self, rows: list[Any]) -> None:  # runs in a worker thread
             if self.fail:
                 raise StorageError("cannot write the tracker: the disk is full")
             self.batches.append(len(rows))
+            anyio.from_thread.run_sync(self.written.set)
 
     errors: list[Exception] = []
     for tracker in (Recording(fail=False), Recording(fail=True)):
         writer = _ResultWriter(tracker)  # type: ignore[arg-type]
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(writer.run, errors.append)
-            for _ in range(_FLUSH_ROWS):
-                await writer.add(object())  # type: ignore[arg-type]
-            assert tracker.batches == []  # the worker did not write
-            await anyio.sleep(0.2)
-            tg.cancel_scope.cancel()
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(writer.run, errors.append)
+                for _ in range(_FLUSH_ROWS):
+                    await writer.add(object())  # type: ignore[arg-type]
+                assert tracker.batches == []  # the worker did not write
+                if not tracker.fail:
+                    await tracker.written.wait()
+                    tg.cancel_scope.cancel()
+                # a failing tracker: the writer reports it and ends, which ends the group
         if not tracker.fail:
             assert tracker.batches == [_FLUSH_ROWS]
     assert len(errors) == 1 and "disk is full" in str(errors[0])

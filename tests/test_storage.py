@@ -179,9 +179,10 @@ async def test_persistent_5xx_fails_without_a_file(
     """After max_retries the file fails; nothing is at the destination."""
     host.faults = ["503"] * 10
     dest = tmp_path / "a.png"
-    with pytest.raises(DownloadError, match="503"):
+    with pytest.raises(DownloadError, match="503") as caught:
         await fetcher.fetch(URL, dest)
     assert not dest.exists() and len(host.requests) == 4
+    assert caught.value.attempts == 4  # what the tracker records
 
 
 async def test_404_is_not_retried(fetcher: Fetcher, host: Host, tmp_path: Path) -> None:

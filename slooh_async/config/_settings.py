@@ -196,11 +196,19 @@ class FolderSettings(BaseModel):
     @field_validator("format_names")
     @classmethod
     def _check_format_names(cls, value: dict[str, str]) -> dict[str, str]:
-        named = {"JPG": "JPEG"}
-        given = {named.get(key.upper(), key.upper()): folder for key, folder in value.items()}
-        unknown = [key for key, upper in zip(value, given, strict=True) if upper not in FORMATS]
-        if unknown:
-            raise ValueError(f"has unknown format {unknown[0]!r} (allowed: FITS, PNG, JPEG)")
+        # keys are formats in any case ("jpg" is JPEG): two spellings of one format must
+        # agree, or which folder wins would depend on the order of the keys
+        given: dict[str, str] = {}
+        spelled: dict[str, str] = {}
+        for key, folder in value.items():
+            name = {"JPG": "JPEG"}.get(key.upper(), key.upper())
+            if name not in FORMATS:
+                raise ValueError(f"has unknown format {key!r} (allowed: FITS, PNG, JPEG)")
+            if name in given and given[name].strip() != folder.strip():
+                raise ValueError(
+                    f"names {name} twice ({spelled[name]!r} and {key!r}) with different folders"
+                )
+            given[name], spelled[name] = folder, key
         merged = {"FITS": "FITS", "PNG": "Pictures", "JPEG": "JPEG", **given}
         for name, folder in merged.items():
             text = folder.strip()

@@ -25,10 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Faults: error_rate, rate_429, scope (api|downloads|both), retry_after, "
         "retry_after_date_rate, drop_rate, slow_bytes_per_s, expire_after_calls, "
         "expire_after_seconds, expiry_mode (silent|401), bad_credentials, "
-        "fail_keys (keys joined by '+'), api_max_per_minute; a hostile service: "
-        "malformed_items, repeat_pages, total_count, image_list, deep_json, api_redirect, "
-        "redirect_paths, redirect_status, html_keys, html_type, busy_keys, busy_status, "
-        "changed_keys, ignore_if_range. See docs/fake-server.md.",
+        "fail_keys, fail_endpoints (names joined by '+'), api_max_per_minute; a hostile "
+        "service: malformed_items, repeat_pages, total_count, image_list, deep_json, "
+        "api_redirect, redirect_paths, redirect_status, html_keys, html_type, busy_keys, "
+        "busy_status, changed_keys, ignore_if_range. See docs/fake-server.md.",
     )
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")

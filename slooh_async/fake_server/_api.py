@@ -44,6 +44,8 @@ class ApiState:
     sessions: SessionStore
     dice: FaultDice
     download_base: str = ""
+    #: the server's time (sessions' ages)
+    clock: Callable[[], float] = time.monotonic
     _last_rand: float = 0.0
 
     @property
@@ -91,7 +93,7 @@ def login(state: ApiState, body: dict[str, Any]) -> Answer:
     good = body.get("username") == config.username and body.get("passwd") == config.password
     if not good or state.faults.bad_credentials:
         return _login_failed("Invalid username or password", fault="bad_credentials")
-    session = state.sessions.login(time.monotonic())
+    session = state.sessions.login(state.clock())
     return Answer(envelope(**_account(state, session.at, session.cid, session.token)))
 
 
@@ -225,7 +227,7 @@ def expired_answer(state: ApiState, path: str) -> Answer:
 
 def check_session(state: ApiState, body: dict[str, Any], path: str) -> Answer | None:
     """``None`` when the body's credentials are good, else the answer to give instead."""
-    verdict = state.sessions.check(body, state.faults, time.monotonic())
+    verdict = state.sessions.check(body, state.faults, state.clock())
     if verdict is SessionCheck.VALID:
         return None
     if verdict is SessionCheck.EXPIRED:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -34,7 +35,11 @@ _HTML_ERRORS = {
 
 @dataclass
 class ServerState:
-    """Everything the app reads: built once per server, changed at runtime by the runner."""
+    """Everything the app reads: built once per server, changed at runtime by the runner.
+
+    ``clock`` is the server's time (sessions' ages, the rate-limit window, the request log's
+    ``started``): ``time.monotonic`` unless a test runs the app on a virtual clock.
+    """
 
     config: FakeConfig
     catalog: Catalog
@@ -43,27 +48,35 @@ class ServerState:
     log: RequestLog = field(default_factory=RequestLog)
     download_ports: set[int] = field(default_factory=set)
     range_support: bool = True
+    clock: Callable[[], float] = time.monotonic
     api: ApiState = field(init=False)
 
     def __post_init__(self) -> None:
-        self.api = ApiState(self.config, self.catalog, self.sessions, self.dice)
+        self.api = ApiState(self.config, self.catalog, self.sessions, self.dice, clock=self.clock)
         self.range_support = self.config.range_support
 
     @classmethod
-    def from_config(cls, config: FakeConfig) -> ServerState:
+    def from_config(
+        cls, config: FakeConfig, clock: Callable[[], float] = time.monotonic
+    ) -> ServerState:
         """Fresh state (catalog, sessions, dice) for a config."""
         cid = str(185000 + config.seed % 1000)
-        return cls(
-            config, Catalog(config), SessionStore(cid), FaultDice(config.faults, config.seed)
-        )
+        dice = FaultDice(config.faults, config.seed)
+        return cls(config, Catalog(config), SessionStore(cid), dice, clock=clock)
 
 
-def create_app(config: FakeConfig | None = None, download_base_url: str = "") -> FakeSloohApp:
+def create_app(
+    config: FakeConfig | None = None,
+    download_base_url: str = "",
+    *,
+    clock: Callable[[], float] = time.monotonic,
+) -> FakeSloohApp:
     """An app for any ASGI server on one port: ``GET``/``HEAD`` go to the download host.
 
-    ``download_base_url`` (e.g. ``"http://127.0.0.1:8000"``) prefixes the file URLs in listings.
+    ``download_base_url`` (e.g. ``"http://127.0.0.1:8000"``) prefixes the file URLs in listings;
+    ``clock`` is the server's time (see :class:`ServerState`).
     """
-    state = ServerState.from_config(config or FakeConfig())
+    state = ServerState.from_config(config or FakeConfig(), clock)
     state.api.download_base = download_base_url.rstrip("/")
     return FakeSloohApp(state)
 
@@ -82,7 +95,7 @@ class FakeSloohApp:
             return
         port = (scope.get("server") or ("", 0))[1] or 0
         side: ServerSide = "download" if self._is_download(scope, port) else "api"
-        exchange = Exchange(scope, side, port, send, self.state.log)
+        exchange = Exchange(scope, side, port, send, self.state.log, self.state.clock)
         if self.state.config.latency:  # a far host: every answer's headers come late
             await asyncio.sleep(self.state.config.latency)
         try:
@@ -120,7 +133,7 @@ class FakeSloohApp:
         location = redirect_location(path, scope.get("query_string", b""), faults)
         if location is not None:
             return await _send_redirect(exchange, faults.redirect_status, location)
-        fault = self.state.dice.api_fault(time.monotonic())
+        fault = self.state.dice.api_fault(self.state.clock(), path.rsplit("/", 1)[-1])
         if fault is not None:
             return await _send_fault(exchange, fault)
         body = await _read_json(receive)

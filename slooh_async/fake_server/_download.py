@@ -167,13 +167,23 @@ async def _stream(
     watcher = asyncio.ensure_future(_disconnect(receive))
     clock = asyncio.get_running_loop().time
     began = clock()
+    pieces = _pieces(item, start, stop, rate)
+    piece = next(pieces, b"")
     try:
-        for piece in _pieces(item, start, stop, rate):
+        while piece:
             if watcher.done():
                 return None
-            await exchange.send({"type": "http.response.body", "body": piece, "more_body": True})
+            following = next(pieces, b"")
+            # the last piece ends the body at once (and logs the request before the client
+            # has it all), not after one more throttle pause
+            last = not following and cut is None
+            message = {"type": "http.response.body", "body": piece, "more_body": not last}
+            await exchange.send(message)
+            if last:
+                return None
             if rate and (ahead := exchange.bytes_sent / rate - (clock() - began)) > 0:
                 await asyncio.sleep(ahead)
+            piece = following
         if cut is not None:
             exchange.fault = "drop"
             _DROPPING.set(True)

@@ -16,16 +16,33 @@ from dataclasses import dataclass, field, fields, replace
 from email.utils import formatdate
 from typing import Any, Literal
 
-__all__ = ["MALFORMED_KINDS", "ExpiryMode", "FaultDice", "FaultScope", "Faults", "HttpFault"]
+__all__ = [
+    "MALFORMED_KINDS",
+    "SET_KNOBS",
+    "ExpiryMode",
+    "FaultDice",
+    "FaultScope",
+    "Faults",
+    "HttpFault",
+]
 
 ExpiryMode = Literal["silent", "401"]
 FaultScope = Literal["api", "downloads", "both"]
 
 _RATES = ("error_rate", "rate_429", "drop_rate", "retry_after_date_rate")
-#: knobs holding file keys (image ids, FITS names or keys), joined by ``+`` on the command line
-_KEY_SETS = ("fail_keys", "html_keys", "busy_keys", "changed_keys", "redirect_paths")
+#: knobs holding names (file keys, endpoints...), joined by ``+`` on the command line
+_KEY_SETS = (
+    "fail_keys",
+    "fail_endpoints",
+    "html_keys",
+    "busy_keys",
+    "changed_keys",
+    "redirect_paths",
+)
 #: what ``malformed_items`` can break in a photoRoll item, in the order they are applied
 MALFORMED_KINDS = ("huge_id", "bad_url", "bad_port", "odd_types", "part_name")
+#: every knob that holds a set of names
+SET_KNOBS = (*_KEY_SETS, "malformed_items")
 _LIST_SHAPES = ("list", "null", "object", "string")
 
 
@@ -35,7 +52,8 @@ class Faults:
 
     Rates are probabilities per request (0..1). ``scope`` says where ``error_rate`` and
     ``rate_429`` apply. ``fail_keys`` holds picture image ids, FITS file names or file keys
-    (``fits:{mission}:{name}``) whose download answers 500 until removed.
+    (``fits:{mission}:{name}``) whose download answers 500 until removed; ``fail_endpoints``
+    holds API endpoint names (``getMissionImages``) that answer 500 until removed.
     """
 
     error_rate: float = 0.0
@@ -50,6 +68,7 @@ class Faults:
     expiry_mode: ExpiryMode = "silent"
     bad_credentials: bool = False
     fail_keys: frozenset[str] = field(default_factory=frozenset)
+    fail_endpoints: frozenset[str] = field(default_factory=frozenset)
     api_max_per_minute: int = 0
     # -- a hostile service (docs/fake-server.md, "A hostile service")
     html_keys: frozenset[str] = field(default_factory=frozenset)
@@ -79,7 +98,7 @@ class Faults:
         for name in (*numbers, "expire_after_seconds"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
-        for name in (*_KEY_SETS, "malformed_items"):
+        for name in SET_KNOBS:
             object.__setattr__(self, name, frozenset(str(key) for key in getattr(self, name)))
         self._check_hostile()
 
@@ -115,7 +134,7 @@ class Faults:
 
 
 def _convert(name: str, raw: str, default: Any) -> Any:
-    if name in (*_KEY_SETS, "malformed_items"):
+    if name in SET_KNOBS:
         return frozenset(key for key in raw.split("+") if key)
     if isinstance(default, bool):
         if raw.lower() not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
@@ -170,12 +189,15 @@ class FaultDice:
             self._served.add(key)
             return True
 
-    def api_fault(self, now: float) -> HttpFault | None:
-        """The fault an API call meets, if any: the server-side limit first, then the dice."""
+    def api_fault(self, now: float, endpoint: str = "") -> HttpFault | None:
+        """The fault an API call meets, if any: the server-side limit first, then a failing
+        endpoint, then the dice."""
         with self._lock:
             limited = self._rate_limited(now)
             if limited is not None:
                 return limited
+            if endpoint in self._faults.fail_endpoints:
+                return HttpFault(500, "fail_endpoint")
             if self._faults.scope == "downloads":
                 return None
             return self._roll()

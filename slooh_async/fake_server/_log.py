@@ -23,9 +23,10 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 class RequestRecord:
     """One request the fake server answered.
 
-    ``started`` is ``time.monotonic()`` when it arrived, ``wall`` the ``time.time()`` then;
-    ``fault`` names what went wrong on purpose (``""`` when nothing did): ``error``, ``429``,
-    ``rate_limit``, ``drop``, ``fail_key``, ``expired``, ``unauthorized``, ``bad_credentials``.
+    ``started`` is the server's clock (``time.monotonic()`` unless the app was given another)
+    when it arrived, ``wall`` the ``time.time()`` then; ``fault`` names what went wrong on
+    purpose (``""`` when nothing did): ``error``, ``429``, ``rate_limit``, ``drop``,
+    ``fail_key``, ``fail_endpoint``, ``expired``, ``unauthorized``, ``bad_credentials``.
     """
 
     method: str
@@ -49,16 +50,31 @@ class RequestRecord:
 
 
 class RequestLog:
-    """A thread-safe, append-only list of :class:`RequestRecord`."""
+    """A thread-safe, append-only list of :class:`RequestRecord`; a thread can wait for one."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._records: list[RequestRecord] = []
 
     def add(self, record: RequestRecord) -> None:
-        """Append one record."""
+        """Append one record (and wake whoever waits for it)."""
         with self._lock:
             self._records.append(record)
+            self._lock.notify_all()
+
+    def wait_for(
+        self, path: str, *, count: int = 1, timeout: float = 10.0
+    ) -> list[RequestRecord]:
+        """Block until ``count`` requests to ``path`` are logged, and return them all.
+
+        A request is logged when its answer has gone out or was cut short, so this is how a
+        test learns that the server noticed a client that gave up. ``TimeoutError`` after
+        ``timeout`` seconds.
+        """
+        with self._lock:
+            if not self._lock.wait_for(lambda: len(self.calls(path)) >= count, timeout):
+                raise TimeoutError(f"fewer than {count} requests to {path} in {timeout} s")
+            return self.calls(path)
 
     def records(self) -> list[RequestRecord]:
         """A copy of every record so far, oldest first."""
@@ -90,14 +106,21 @@ class Exchange:
     :attr:`body_keys`; an answer cut short is logged by :meth:`finish`.
     """
 
-    __slots__ = ("_logged", "_send", "body_keys", "bytes_sent", "fault", "log", "port",
-                 "scope", "side", "started", "status", "wall")  # fmt: skip
+    __slots__ = ("_clock", "_logged", "_send", "body_keys", "bytes_sent", "fault", "log",
+                 "port", "scope", "side", "started", "status", "wall")  # fmt: skip
 
     def __init__(
-        self, scope: Scope, side: ServerSide, port: int, send: Send, log: RequestLog
+        self,
+        scope: Scope,
+        side: ServerSide,
+        port: int,
+        send: Send,
+        log: RequestLog,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.scope, self.side, self.port, self.log = scope, side, port, log
-        self.started, self.wall = time.monotonic(), time.time()
+        self._clock = clock
+        self.started, self.wall = clock(), time.time()
         self._send = send
         self._logged = False
         self.status = 0
@@ -135,7 +158,7 @@ class Exchange:
                 status=self.status,
                 started=self.started,
                 wall=self.wall,
-                duration=time.monotonic() - self.started,
+                duration=self._clock() - self.started,
                 body_keys=self.body_keys,
                 range=ranged.decode("latin-1") if ranged is not None else None,
                 bytes_sent=self.bytes_sent,

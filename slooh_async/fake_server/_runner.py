@@ -11,7 +11,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -35,11 +35,15 @@ class FakeSlooh:
 
     ``with FakeSlooh(FakeConfig(pictures=20)).running() as srv:`` then talk to
     ``srv.base_url`` (API) and ``srv.download_base_url`` (file URLs in listings point there).
+    ``clock`` is the server's time (sessions' ages, rate-limit window, request log); a test
+    that wants a session to age without waiting passes one it moves itself.
     """
 
-    def __init__(self, config: FakeConfig | None = None) -> None:
+    def __init__(
+        self, config: FakeConfig | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.config = config or FakeConfig()
-        self.state = ServerState.from_config(self.config)
+        self.state = ServerState.from_config(self.config, clock)
         self.app = FakeSloohApp(self.state)
         self.base_url = ""
         self.download_base_url = ""
@@ -161,7 +165,7 @@ class FakeSlooh:
 
     def session_body(self, **fields: Any) -> dict[str, Any]:
         """A body for an authenticated call with a fresh session (no login round trip)."""
-        session = self.state.sessions.login(time.monotonic())
+        session = self.state.sessions.login(self.state.clock())
         credentials = {"at": session.at, "cid": session.cid, "token": session.token}
         return {"productId": DEFAULT_PRODUCT_ID, "locale": "en", **credentials, **fields}
 
@@ -185,6 +189,12 @@ class FakeSlooh:
     ) -> list[RequestRecord]:
         """Requests to a path (``"/api/images/getMyPictures"`` or just ``"getMyPictures"``)."""
         return self.state.log.calls(path, server=server)
+
+    def wait_for_calls(
+        self, path: str, *, count: int = 1, timeout: float = 10.0
+    ) -> list[RequestRecord]:
+        """Block until ``count`` requests to ``path`` are logged (answered, or cut short)."""
+        return self.state.log.wait_for(path, count=count, timeout=timeout)
 
 
 def _uvicorn_config(app: FakeSloohApp) -> Any:

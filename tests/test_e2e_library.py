@@ -95,10 +95,12 @@ def test_reorganize_moves_files_and_the_tracker_follows(library: Library) -> Non
 
 
 def test_commands_without_a_library_say_so(library: Library) -> None:
-    """verify/export/retry on a folder that was never synced exit 2 with a clear message."""
+    """verify/export/retry/stats on a folder that was never synced exit 2 with a clear
+    message (with --json, in the document's error)."""
     for command in ("verify", "export", "retry"):
         result = library.run(command)
         assert result.exit_code == 2, command
         assert "slooh download" in result.stderr or "nothing was downloaded" in result.stderr
     code, stats = library.run_json("stats")
-    assert code == 0 and stats["total_images"] == 0
+    assert code == 2 and stats["error"].startswith(f"no library at {library.root}")
+    assert stats["total_images"] is None and stats["exit_code"] == 2

@@ -112,6 +112,8 @@ class SloohClient:
         self.calls: Counter[str] = Counter()
         self.last_latency: float | None = None
         self.account: LoginResult | None = None
+        #: told when the session ended and the client logs in again (a display says so)
+        self.on_relogin: Callable[[], None] | None = None
         register_secret(password)
 
     def __repr__(self) -> str:
@@ -217,6 +219,8 @@ class SloohClient:
             if self._creds is not None and self._creds.generation != generation:
                 return
             log.info("session ended; logging in again")
+            if self.on_relogin is not None:
+                self.on_relogin()
             self._creds = None
             await self._login()
 
@@ -478,7 +482,8 @@ class SloohClient:
                 if failure is None:
                     return response.status_code, _json_object(path, response)
             if attempt >= self.retry.max_retries:
-                raise ServiceUnavailableError(f"{failure} (gave up after {attempt + 1} tries)")
+                tries = "1 try" if attempt == 0 else f"{attempt + 1} tries"
+                raise ServiceUnavailableError(f"{failure} (gave up after {tries})")
             wait = self.retry.delay(attempt, retry_after)
             if retry_after is not None:
                 self.limiter.pause(wait)

@@ -12,15 +12,9 @@ from rich.console import Console
 from rich.text import Text
 
 from slooh_async.cli._common import human_bytes, human_duration, local_time, plural
-from slooh_async.cli._display import (
-    Budget,
-    JsonLinesProgress,
-    LogProgress,
-    NullProgress,
-    budget_text,
-    short_error,
-)
+from slooh_async.cli._display import JsonLinesProgress, LogProgress, NullProgress
 from slooh_async.cli._live import LiveDisplay
+from slooh_async.cli._words import Budget, budget_text, short_error
 from slooh_async.engine import (
     Event,
     FileDone,

@@ -136,3 +136,19 @@ async def test_pause_holds_every_caller() -> None:
     started = time.monotonic()
     await limiter.acquire()
     assert time.monotonic() - started >= 0.25
+
+
+@pytest.mark.anyio
+async def test_every_wait_for_the_budget_is_told() -> None:
+    """A request held back by the budget is announced before it waits, with about how long
+    (the display's "rate limit: next request in N s"), whichever part of the limiter holds it."""
+    told: list[tuple[float, str]] = []
+    limiter = RateLimiter(2, window=0.6, on_wait=lambda seconds, why: told.append((seconds, why)))
+    started = time.monotonic()
+    for _ in range(3):
+        await limiter.acquire()
+    waited = time.monotonic() - started
+    assert waited >= 0.5  # the third waited for the window
+    seconds, why = told[0]
+    assert why == "rate-limit" and seconds == pytest.approx(0.3)  # one unit's leak: 0.6 / 2
+    assert sum(seconds for seconds, _ in told) >= waited - 0.1

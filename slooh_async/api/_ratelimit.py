@@ -99,6 +99,8 @@ class RateLimiter:
             await self._wait_pause()
             if self._bucket is not None:
                 async with self._lock:  # fair: anyio's lock serves waiters in order
+                    if not self._bucket.has_capacity():  # about one unit's leak time
+                        self._tell(self.window / self.per_minute, "rate-limit")
                     await self._bucket.acquire()
                     await self._wait_window()
                     await self._wait_pause()

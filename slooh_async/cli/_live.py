@@ -40,8 +40,8 @@ from ..engine import (
     relative_text,
 )
 from ._common import human_bytes
-from ._display import Budget, budget_text, count_text, left_text, short_error
 from ._terminal import NoEcho
+from ._words import Budget, budget_text, count_text, left_text, short_error
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions

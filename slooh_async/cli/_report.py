@@ -28,7 +28,7 @@ from ._common import (
 
 if TYPE_CHECKING:
     from ..engine import FileList, Forecast, RunSummary
-    from ._display import Budget
+    from ._words import Budget
 
 __all__ = [
     "RETRY_KEYS",
@@ -260,7 +260,7 @@ def print_plan(outcome: RunOutcome) -> None:
 
 
 def _estimate_line(outcome: RunOutcome) -> str:
-    from ._display import budget_text
+    from ._words import budget_text
 
     if outcome.forecast is None or outcome.budget is None or not outcome.summary.queued:
         return ""

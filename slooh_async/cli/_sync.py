@@ -29,7 +29,7 @@ from ._report import RETRY_KEYS, RUN_KEYS, Output, RunOutcome, finish_run
 if TYPE_CHECKING:
     from ..config import Settings
     from ..engine import DownloadRequest
-    from ._display import Budget
+    from ._words import Budget
 
 
 class FormatChoice(StrEnum):
@@ -296,7 +296,7 @@ def _execute(
 
 
 def _budget(settings: Settings) -> Budget:
-    from ._display import Budget
+    from ._words import Budget
 
     download = settings.download
     return Budget(download.rate_limit, download.download_rate_limit)

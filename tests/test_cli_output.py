@@ -291,6 +291,33 @@ def test_json_reports_a_missing_login_a_bad_config_and_a_disk_error(
     assert doc["error"].startswith(f"cannot create the tracker folder {blocker}")
 
 
+def test_json_reports_a_disk_error_that_ends_a_run_after_downloads(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tracker cannot be written once files are in (the disk filled up): the document
+    still comes, with what was downloaded, the error and exit code 5."""
+    from slooh_async._exceptions import StorageError
+    from slooh_async.tracker import Tracker
+
+    def disk_full(self: Tracker, rows: object) -> None:
+        raise StorageError("cannot write the tracker: the disk is full")
+
+    monkeypatch.setattr(Tracker, "set_fits_checked_many", disk_full)
+    code, doc = library.run_json("download")
+    assert code == 5 and doc["exit_code"] == 5
+    assert doc["error"] == "cannot write the tracker: the disk is full"
+    assert doc["downloaded"] > 0 and len(doc["files"]) >= doc["downloaded"]
+
+
+def test_a_new_login_mid_run_is_an_event(library: Library, server: FakeSlooh) -> None:
+    """The session ends mid-run: --json-lines tells the wait for the new login."""
+    server.set_faults(expire_after_calls=2, expiry_mode="401")
+    result = library.run("download", "--json-lines")
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {"event": "wait", "reason": "login", "seconds": 0.0, "scope": "all"} in records
+
+
 def test_refused_login_is_one_line_without_summary_or_session(
     library: Library, server: FakeSlooh
 ) -> None:
@@ -325,7 +352,8 @@ def test_a_library_path_that_is_a_file_exits_2_wherever_it_came_from(
     """--dest FILE and SLOOH_BASE_PATH=FILE: exit 2 and a line naming the path."""
     plain_file = tmp_path / "photos.txt"
     plain_file.write_text("not a library")
-    assert library.run("download", "--dest", str(plain_file)).exit_code == 2
+    code, doc = library.run_json("download", "--dest", str(plain_file))
+    assert code == 2 and doc["error"].startswith(f"the library folder {plain_file} is a file")
     config = json.loads(library.config.read_text())
     del config["folders"]
     library.config.write_text(json.dumps(config))

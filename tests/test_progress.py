@@ -198,7 +198,7 @@ def test_log_progress_lines_say_where_each_file_went() -> None:
     forecast = Forecast()
     progress = LogProgress(out, base=BASE, forecast=forecast, budget=Budget(30), every=0.0)
     events: list[Event] = [
-        ListingPage("pictures", 1, 3, 50, 150),
+        ListingPage("pictures", 1, 30, 50, 1500),
         FilePlanned("1", "m42.png", "download", BASE / "M42/m42.png"),
         FilePlanned("2", "m42.png", "download", BASE / "M42/m42 (1).png"),
         FilePlanned("3", "m1.png", "tracked", BASE / "M1/m1.png"),
@@ -215,12 +215,12 @@ def test_log_progress_lines_say_where_each_file_went() -> None:
         forecast.emit(event)
         progress.emit(event)
     assert out.getvalue().splitlines() == [
-        "listing pictures: page 1/3",
-        "rate limit 30/min: under a minute for ~6 files",
+        "listing pictures: page 1/30",
+        "rate limit 30/min: about 3 min for ~60 files",
         "downloaded M42/m42.png (1.5 MB)",
-        "progress: 1/~6 files, 1.5 MB, 1 skipped, 0 failed",
+        "progress: 1/~60 files, 1.5 MB, 1 skipped, 0 failed, about 2 min left",
         "downloaded M42/m42 (1).png (2.0 kB)",
-        "progress: 2/~6 files, 1.5 MB, 1 skipped, 0 failed",
+        "progress: 2/~60 files, 1.5 MB, 1 skipped, 0 failed, about 2 min left",
         f"FAILED X/{HOSTILE}: HTTP 500 for http://polaris.slooh.com/chile/2/m42_l.png",
         "waiting 41 s for the rate limit",
         "one download waits 60 s (the server asked)",
@@ -261,7 +261,7 @@ def test_json_lines_are_events_with_paths_relative_to_the_library() -> None:
         "event": "done", "worker": 0, "key": "1", "file": "m42.png", "path": "M42/m42.png",
         "size": 20, "attempts": 1,
     }  # fmt: skip
-    assert records[5]["error"] == "HTTP 404 for http://polaris.slooh.com/chile/2/m42_l.png"
+    assert records[5]["error"] == f"HTTP 404 for {URL}"  # data: kept whole
     assert records[6] == {"event": "wait", "reason": "rate-limit", "seconds": 2.5, "scope": "all"}
 
 

@@ -72,9 +72,11 @@ STATE = GlobalState()
 
 # Options several commands share (Annotated types keep each command's signature short).
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+#: not ``file_okay=False``: a library path that is a file is checked once the settings are
+#: loaded, whichever source gave it, so that ``--json`` reports it like any other error
 DestOpt = Annotated[
     Path | None,
-    typer.Option("--dest", "-d", help="Library folder (folders.base_path).", file_okay=False),
+    typer.Option("--dest", "-d", help="Library folder (folders.base_path)."),
 ]
 
 

@@ -154,15 +154,15 @@ class LogProgress:
 
     def _tell_budget(self, *, final: bool = False) -> None:
         """The run's estimate with the first file (the first page is planned by then), and
-        the count (not an estimate any more) when listing ends; nothing for a run with
-        nothing to fetch."""
+        the count (not an estimate any more) when listing ends; only when the budget makes
+        the run last a minute or more (a dry run's plan says it at its end)."""
         if self._budget is None or self._told == "final":
             return
         if not final and (self._told or self._forecast.pictures_total is None):
             return
         self._told = "final" if final else "estimate"
         estimate = self._budget.whole(self._forecast)
-        if estimate.files:
+        if estimate.seconds >= 60:  # the budget sets the pace: say how long it will take
             self._say(budget_text(estimate))
 
     def _status(self) -> None:
@@ -203,13 +203,11 @@ class JsonLinesProgress:
         return None
 
     def emit(self, event: Event) -> None:
-        """One line per event; byte progress is left out (many a second, nothing to act on)."""
+        """One line per event; byte progress is left out (many a second, nothing to act on).
+        Errors are kept whole, URLs with their query: this is data, not a screen."""
         if isinstance(event, FileProgress):
             return
-        record = event.to_json(self._base)
-        if "error" in record and isinstance(record["error"], str):
-            record["error"] = short_error(record["error"])
-        self._write(record)
+        self._write(event.to_json(self._base))
 
 
 @dataclass(frozen=True)
@@ -253,4 +251,5 @@ def choose_display(choice: DisplayChoice, forecast: Forecast) -> Display:
             base=choice.base,
             dry_run=choice.dry_run,
         )
-    return LogProgress(base=choice.base, forecast=forecast, budget=choice.budget)
+    budget = None if choice.dry_run else choice.budget  # the plan says it once, at its end
+    return LogProgress(base=choice.base, forecast=forecast, budget=budget)

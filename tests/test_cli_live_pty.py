@@ -162,6 +162,24 @@ def test_live_display_at_80_columns_fits_and_tells_the_rate_limit(
         finish()
 
 
+def test_a_second_ctrl_c_leaves_the_terminal_echoing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow_server: FakeSlooh
+) -> None:
+    """Ctrl-C twice quits at once; typed keys echo again all the same."""
+    library_for(tmp_path, monkeypatch, slow_server, rate_limit=6)
+    try:
+        with Terminal(80, "download") as term:
+            term.expect(r"rate limit: next request in")
+            assert term.echo_on() is False
+            term.type("\x03")
+            term.expect("press Ctrl-C again")
+            term.type("\x03")
+            assert term.finish() == 130
+            assert term.echo_on() is True
+    finally:
+        finish()
+
+
 def test_live_display_at_120_columns_tells_the_servers_pause(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -182,6 +182,11 @@ class LiveDisplay:
             case Notice(message=message):
                 from rich.markup import escape
 
+                if "Ctrl-C again" in message:
+                    # the run is stopping, and a second Ctrl-C ends the process at once
+                    # (os._exit: no clean-up runs): typed keys echo again from now on, so
+                    # that no exit path leaves the terminal silent
+                    self._echo.stop()
                 self.console.print(escape(message))
             case _:
                 pass

@@ -155,6 +155,17 @@ def test_dry_run_json_lists_planned_files_and_the_estimate(library: Library) -> 
     assert doc["estimate"]["rate_limit"] == 0 and doc["estimate"]["seconds"] == 0
 
 
+def test_mission_json_lists_the_missions_files(library: Library, server: FakeSlooh) -> None:
+    """`mission ID --json`: the mission's pictures and FITS frames, each with its path."""
+    mission = server.catalog.photo_roll[0].mission_id
+    code, doc = library.run_json("mission", str(mission))
+    assert code == 0 and set(doc) == set(RUN_KEYS) | ALWAYS
+    expected = [f for f in server.catalog.expected_files() if f.mission_id == mission]
+    assert len(doc["files"]) == len(expected) == doc["downloaded"] > 1
+    assert {f["key"] for f in doc["files"]} == {f.key for f in expected}
+    assert all((library.root / f["path"]).is_file() for f in doc["files"])
+
+
 def test_json_lines_follow_the_run_and_end_with_the_summary(library: Library) -> None:
     """--json-lines: a run line, the events as they happen, the summary last."""
     result = library.run("download", "--json-lines")

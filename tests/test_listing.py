@@ -10,8 +10,8 @@ from mock_slooh import MockSlooh, picture
 
 from slooh_async.api import RetryPolicy
 from slooh_async.config import Settings
-from slooh_async.media import PNG_SIGNATURE
 from slooh_async.engine import DownloadRequest, RunOptions, run_download
+from slooh_async.media import PNG_SIGNATURE
 from slooh_async.tracker import Tracker
 
 pytestmark = pytest.mark.anyio

@@ -173,23 +173,30 @@ class LiveDisplay:
                 for slot in self._workers:
                     if slot.active and slot.key == key:
                         slot.retry_at = now + wait
-            case Waiting(reason="rate-limit", seconds=seconds):
-                self._rate_until = max(self._rate_until, now + seconds)
-            case Waiting(reason="server", seconds=seconds, scope=scope):
-                self._server = (now + seconds, seconds, scope)
-            case Waiting(reason="login"):
-                self._login_since = now
+            case Waiting():
+                self._waiting(event, now)
             case Notice(message=message):
-                from rich.markup import escape
-
-                if "Ctrl-C again" in message:
-                    # the run is stopping, and a second Ctrl-C ends the process at once
-                    # (os._exit: no clean-up runs): typed keys echo again from now on, so
-                    # that no exit path leaves the terminal silent
-                    self._echo.stop()
-                self.console.print(escape(message))
+                self._notice(message)
             case _:
                 pass
+
+    def _waiting(self, event: Waiting, now: float) -> None:
+        if event.reason == "rate-limit":
+            self._rate_until = max(self._rate_until, now + event.seconds)
+        elif event.reason == "server":
+            self._server = (now + event.seconds, event.seconds, event.scope)
+        else:
+            self._login_since = now
+
+    def _notice(self, message: str) -> None:
+        from rich.markup import escape
+
+        if "Ctrl-C again" in message:
+            # the run is stopping, and a second Ctrl-C ends the process at once (os._exit:
+            # no clean-up runs): typed keys echo again from now on, so that no exit path
+            # leaves the terminal silent
+            self._echo.stop()
+        self.console.print(escape(message))
 
     def _slot(self, worker: int) -> _Worker:
         if worker >= len(self._workers):  # more workers than announced: grow, never fail

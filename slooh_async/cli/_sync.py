@@ -28,8 +28,8 @@ from ._report import RETRY_KEYS, RUN_KEYS, Output, RunOutcome, finish_run
 
 if TYPE_CHECKING:
     from ..config import Settings
-    from ..engine import DownloadRequest
-    from ._words import Budget
+    from ..engine import DownloadRequest, EventSink
+    from ._display import Display
 
 
 class FormatChoice(StrEnum):
@@ -252,8 +252,7 @@ def _execute(
     """
     import anyio
 
-    from ..engine import Fanout, FileList, Forecast, RunOptions, run_download
-    from ._display import DisplayChoice, choose_display
+    from ..engine import RunOptions, run_download
     from ._report import print_plan
 
     STATE.json_output, STATE.quiet = output.json, output.quiet
@@ -262,44 +261,52 @@ def _execute(
     settings = load(overrides, require_login=True, config_path=config_path).settings
     if request.fits == "with" and not settings.download.fits:
         request = dataclasses.replace(request, fits="without")
-    base = settings.folders.base_path
-    forecast = Forecast(expected=expected, limit=request.limit)
-    files = FileList() if output.json else None
-    budget = _budget(settings)
-    display = choose_display(
-        DisplayChoice(
-            output.json,
-            output.json_lines,
-            output.quiet,
-            base,
-            settings.download.threads,
-            budget,
-            request.dry_run,
-            command,
-        ),
-        forecast,
-    )
-    events = Fanout([forecast, display, *([files] if files is not None else [])])
+    outcome, display, events = _reporting(settings, request, command, output, expected)
     options = RunOptions(command=command, handle_signals=True)
     with _open_tracker(settings, request.dry_run) as tracker:
         display.start()
         try:
-            summary = anyio.run(
+            outcome.summary = anyio.run(
                 lambda: run_download(settings, tracker, request, events=events, options=options)
             )
         finally:
             display.stop()
-    outcome = RunOutcome(summary, base, forecast, budget, files)
     if request.dry_run and not output.machine and not output.quiet:
         print_plan(outcome)
     return outcome
 
 
-def _budget(settings: Settings) -> Budget:
+def _reporting(
+    settings: Settings,
+    request: DownloadRequest,
+    command: str,
+    output: Output,
+    expected: int | None,
+) -> tuple[RunOutcome, Display, EventSink]:
+    """What listens to the run: its forecast, the display, the ``--json`` file list (only
+    then: a long run does not keep an entry per file for nothing)."""
+    from ..engine import Fanout, FileList, Forecast, RunSummary
+    from ._display import DisplayChoice, choose_display
     from ._words import Budget
 
     download = settings.download
-    return Budget(download.rate_limit, download.download_rate_limit)
+    base = settings.folders.base_path
+    budget = Budget(download.rate_limit, download.download_rate_limit)
+    forecast = Forecast(expected=expected, limit=request.limit)
+    files = FileList() if output.json else None
+    choice = DisplayChoice(
+        output.json,
+        output.json_lines,
+        output.quiet,
+        base,
+        download.threads,
+        budget,
+        request.dry_run,
+        command,
+    )
+    display = choose_display(choice, forecast)
+    events = Fanout([forecast, display, *([files] if files is not None else [])])
+    return RunOutcome(RunSummary(), base, forecast, budget, files), display, events
 
 
 def _open_tracker(settings: Any, dry_run: bool) -> Any:

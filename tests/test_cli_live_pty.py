@@ -200,14 +200,18 @@ def test_live_display_at_120_columns_tells_the_servers_pause(
 def test_a_dry_run_on_a_terminal_draws_no_bar(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow_server: FakeSlooh
 ) -> None:
-    """Nothing is downloaded in a dry run: no progress bar is ever drawn."""
-    library_for(tmp_path, monkeypatch, slow_server)
+    """Nothing is downloaded in a dry run: no progress bar is ever drawn; the plan ends with
+    what the rate budget makes the real run cost."""
+    library_for(tmp_path, monkeypatch, slow_server, rate_limit=30)
     try:
         with Terminal(80, "download", "--dry-run", "--no-fits") as term:
             assert term.finish() == 0, term.text()
             assert "Would download 30 files (nothing is downloaded in a dry run)" in term.text()
             assert "Would download 30 files into" in term.text()  # the plan's table
             assert "Files " not in term.text()  # the label of the bar
+            assert re.search(
+                r"rate limit 30/min: about 1 min for 30 files \(\d+ requests\)", term.text()
+            )
             assert_fits(term)
     finally:
         finish()

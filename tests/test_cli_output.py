@@ -67,6 +67,7 @@ def test_dry_run_through_a_pipe_lists_each_file_where_it_will_go(library: Librar
     planned = rows(result.stdout)
     assert all(len(row) == 3 for row in planned)
     assert "Would download" in result.stderr and "rate limit" not in result.stdout
+    assert f"no rate limit: {len(planned)} files" in result.stderr  # rate_limit 0 here
     assert library.run("download", "--quiet").exit_code == 0
     assert {row[0] for row in planned} == relative_files(library)
     assert len(planned) == len(relative_files(library))

@@ -291,9 +291,10 @@ def test_json_reports_a_missing_login_a_bad_config_and_a_disk_error(
     code, doc = library.run_json("download")
     assert code == 2 and doc["exit_code"] == 2 and "no Slooh credentials" in doc["error"]
     assert set(doc) == set(RUN_KEYS) | ALWAYS and doc["downloaded"] is None
-    library.config.write_text(json.dumps({**config, "download": {"threads": 0}}))
+    library.config.write_text(json.dumps({**config, "download": {"threads": 0, "timeout": -1}}))
     code, doc = library.run_json("download")
     assert code == 2 and "download.threads: 0 is below the minimum 1" in doc["error"]
+    assert "download.timeout" in doc["error"]  # every problem, in one document
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     tracker = {"path": str(blocker / "tracker.sqlite3")}

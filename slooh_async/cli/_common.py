@@ -251,6 +251,10 @@ def _guarded(command: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
             raise
         from rich.markup import escape
 
+        from .._redact import redact
+
+        if STATE.machine and not STATE.json_printed:  # every problem, not only the last
+            print_json({"error": redact(str(exc))}, exit_code=exc.exit_code)
         for problem in exc.problems[:-1]:
             stderr_console().print(f"[bold red]error:[/] {escape(problem)}", soft_wrap=True)
         fail(exc.problems[-1] if exc.problems else str(exc), exc.exit_code)

@@ -107,7 +107,12 @@ async def run_download(
     events: EventSink | None = None,
     options: RunOptions | None = None,
 ) -> RunSummary:
-    """One complete run; the tracker session ends completed, interrupted or failed."""
+    """One complete run; the tracker session ends completed, interrupted or failed.
+
+    The run logs in first: a refused login (``AuthenticationError``) or a service that cannot
+    be reached (``ServiceUnavailableError``) is raised from here before any tracker session
+    is opened. Errors after that end the run as its summary's ``fatal``.
+    """
     options = options or RunOptions()
     sink = events or NullSink()
     download = settings.download

@@ -161,10 +161,9 @@ class LiveDisplay:
                 self._slot(worker).begin(key, name, offset, now)
             case FileProgress(worker=worker, done=done, total=total):
                 self._progress(worker, done, total, now)
-            case FileDone(worker=worker, size=size):
+            case FileDone(worker=worker):
                 self.done += 1
                 self._slot(worker).active = False
-                del size
             case FileFailed(worker=worker, file=name, path=path, error=error):
                 if worker is not None:
                     self._slot(worker).active = False
@@ -267,15 +266,11 @@ class LiveDisplay:
     def _headline(self) -> Text:
         from rich.text import Text
 
-        forecast = self.forecast
-        if forecast.pictures_total is None and not forecast.final:
-            budget = (
-                "no rate limit"
-                if self.budget.per_minute <= 0
-                else (f"rate limit {self.budget.per_minute}/min")
-            )
-        else:
+        forecast, per_minute = self.forecast, self.budget.per_minute
+        if forecast.pictures_total is not None or forecast.final:
             budget = budget_text(self.budget.whole(forecast))
+        else:  # nothing to estimate from yet
+            budget = f"rate limit {per_minute}/min" if per_minute > 0 else "no rate limit"
         counters = f" · skipped {self.skipped:,} · failed {self.failed:,}"
         return Text.assemble((budget, "bold"), (counters, "red" if self.failed else "dim"))
 

@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 from rich.text import Text
 
-from slooh_async.cli._common import human_bytes, human_duration, local_time, plural
+from slooh_async.cli._common import human_bytes, human_duration, local_time, plural, write_text
 from slooh_async.cli._display import JsonLinesProgress, LogProgress, NullProgress
 from slooh_async.cli._live import LiveDisplay
 from slooh_async.cli._words import Budget, budget_text, short_error
@@ -320,3 +320,12 @@ def test_words_for_counts_durations_and_times() -> None:
     ]  # fmt: skip
     shown = local_time("2026-02-10T05:26:46.123456+00:00")
     assert len(shown) == 19 and shown[:4] == "2026" and "+" not in shown and "." not in shown
+
+
+def test_text_a_code_page_cannot_hold_is_escaped_not_a_traceback() -> None:
+    """A Windows code page redirected to a file: an unencodable name becomes an escape."""
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="cp1252")
+    write_text(out, "Comet ☄ C/2024 E1.png\tÉté\n")
+    out.flush()
+    assert raw.getvalue().decode("cp1252") == "Comet \\u2604 C/2024 E1.png\tÉté\n"

@@ -125,8 +125,18 @@ def print_lines(rows: Iterable[Iterable[Any]]) -> None:
     out = sys.stdout
     for row in rows:
         fields = ("" if value is None else str(value) for value in row)
-        out.write("\t".join(f.replace("\t", " ").replace("\n", " ") for f in fields) + "\n")
+        write_text(out, "\t".join(f.replace("\t", " ").replace("\n", " ") for f in fields) + "\n")
     out.flush()
+
+
+def write_text(out: Any, text: str) -> None:
+    """Write ``text``; a character the stream's encoding cannot hold (a Windows code page
+    redirected to a file) becomes an escape instead of a traceback."""
+    try:
+        out.write(text)
+    except UnicodeEncodeError:
+        encoding = getattr(out, "encoding", None) or "utf-8"
+        out.write(text.encode(encoding, "backslashreplace").decode(encoding))
 
 
 def human_bytes(size: float) -> str:
@@ -368,9 +378,10 @@ def print_json(data: Mapping[str, Any], *, exit_code: int = 0) -> None:
     document["exit_code"] = exit_code
     if STATE.json_lines:
         line = json.dumps({"event": "summary", **document}, default=str, ensure_ascii=False)
-        sys.stdout.write(line + "\n")
+        write_text(sys.stdout, line + "\n")
     else:
-        sys.stdout.write(json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n")
+        text = json.dumps(document, indent=2, default=str, ensure_ascii=False)
+        write_text(sys.stdout, text + "\n")
     sys.stdout.flush()
 
 

@@ -32,7 +32,7 @@ from ..engine import (
     Waiting,
     relative_text,
 )
-from ._common import human_bytes
+from ._common import human_bytes, write_text
 from ._words import Budget, budget_text, count_text, left_text, short_error, wait_text
 
 if TYPE_CHECKING:
@@ -193,7 +193,7 @@ class JsonLinesProgress:
 
     def _write(self, record: dict[str, Any]) -> None:
         out = self._stream or sys.stdout
-        out.write(json.dumps(record, default=str, ensure_ascii=False) + "\n")
+        write_text(out, json.dumps(record, default=str, ensure_ascii=False) + "\n")
         out.flush()
 
     def start(self) -> None:

@@ -73,6 +73,8 @@ def test_config_path_json_and_global_option(tmp_path: Path) -> None:
         "path": str(other),
         "exists": True,
         "log_file": str(tmp_path / "logs" / "slooh.log"),
+        "error": None,
+        "exit_code": 0,
     }
 
 
@@ -82,6 +84,7 @@ def test_config_show_lists_every_key_with_its_source(
     """The table shows values, their sources, and the password masked."""
     write_json(config, {"slooh": {"username": "ada", "password": "Pw-Never-Shown"}})
     monkeypatch.setenv("SLOOH_DOWNLOAD__THREADS", "9")
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # stdout "is" a terminal: the table
     result = run("config", "show")
     assert result.exit_code == 0, result.output
     out = result.stdout

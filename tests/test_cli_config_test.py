@@ -69,15 +69,18 @@ def test_ok_prints_the_account_table(server: FakeSlooh, monkeypatch: pytest.Monk
 def test_ok_json_has_exactly_the_documented_keys(
     server: FakeSlooh, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """--json: ok, account, tier, picture_count, first_picture, latency_seconds, base_url."""
+    """--json: ok, account, tier, picture_count, first_picture, latency_seconds, base_url,
+    error and exit_code."""
     login_env(monkeypatch, server.base_url)
     result = run("test", "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert set(doc) == {
         "ok", "account", "tier", "picture_count", "first_picture", "latency_seconds", "base_url",
+        "error", "exit_code",
     }  # fmt: skip
     assert doc["ok"] is True and doc["account"] == "Demo Observer"
+    assert doc["error"] is None and doc["exit_code"] == 0
     assert doc["picture_count"] == 12 and isinstance(doc["first_picture"], str)
     assert doc["latency_seconds"] >= 0 and doc["base_url"] == server.base_url
     assert PASSWORD not in result.output
@@ -96,12 +99,13 @@ def test_bad_password_exits_3_with_the_service_message(
 
 
 def test_bad_password_json(server: FakeSlooh, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With --json a refused login is {"ok": false, ...} on stdout, exit 3."""
+    """With --json a refused login is {"ok": false, ...} with the same keys, exit 3."""
     login_env(monkeypatch, server.base_url, password="Wrong-Pass-88")
     result = run("test", "--json")
     assert result.exit_code == 3
     doc = json.loads(result.stdout)
     assert doc["ok"] is False and doc["exit_code"] == 3
+    assert doc["account"] is None and "base_url" in doc
     assert "Invalid username or password" in doc["error"]
 
 

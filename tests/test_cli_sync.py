@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from slooh_async._exceptions import SessionExpiredError
 from slooh_async.cli import _sync as _cli_sync
 from slooh_async.cli import app
+from slooh_async.cli._report import RunOutcome
 from slooh_async.engine import RunSummary
 from slooh_async.tracker import ImageRow, Tracker
 
@@ -39,7 +40,8 @@ def failed_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 
 def run_retry(monkeypatch: pytest.MonkeyPatch, summary: RunSummary) -> Any:
-    monkeypatch.setattr(_cli_sync, "_execute", lambda *args, **kwargs: summary)
+    outcome = RunOutcome(summary)
+    monkeypatch.setattr(_cli_sync, "_execute", lambda *args, **kwargs: outcome)
     return CliRunner().invoke(app, ["retry"], catch_exceptions=False)
 
 
@@ -49,7 +51,7 @@ def test_retry_names_files_the_listing_no_longer_has(
     """A complete retry that met only some of the failed files says how many are gone."""
     result = run_retry(monkeypatch, RunSummary(downloaded=1, failed=1, complete_scan=True))
     assert result.exit_code == 1
-    assert f"1 failed file(s) are {UNLISTED}" in result.stderr
+    assert f"1 failed file is {UNLISTED}" in result.stderr
 
 
 @pytest.mark.parametrize(

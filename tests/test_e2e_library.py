@@ -95,7 +95,8 @@ def test_reorganize_moves_files_and_the_tracker_follows(library: Library) -> Non
 
 
 def test_commands_without_a_library_say_so(library: Library) -> None:
-    """verify/export/retry on a folder that was never synced exit 2 with a clear message."""
+    """verify/export/retry/stats on a folder that was never synced exit 2 with a clear
+    message (with --json, in the document's error)."""
     said = {
         "verify": "run `slooh download` first",
         "export": "run `slooh download` first",
@@ -106,4 +107,5 @@ def test_commands_without_a_library_say_so(library: Library) -> None:
         assert result.exit_code == 2, command
         assert "no tracker at" in result.stderr and words in result.stderr, command
     code, stats = library.run_json("stats")
-    assert code == 0 and stats["total_images"] == 0
+    assert code == 2 and stats["error"].startswith(f"no library at {library.root}")
+    assert stats["total_images"] is None and stats["exit_code"] == 2

@@ -128,7 +128,7 @@ def test_reorganize_on_sigterm_exits_130_leaves_no_empty_folder(library: Library
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=30)
     assert process.returncode == 130, err
-    assert "Interrupted: run `slooh reorganize` again" in out
+    assert "Interrupted: run `slooh reorganize` again" in err  # data on stdout, words on stderr
     assert library.digests() == before
     assert not [d for d in library.root.rglob("*") if d.is_dir() and not any(d.iterdir())]
     assert library.run("verify").exit_code == 0

@@ -271,10 +271,10 @@ async def test_on_wait_hears_noticeable_waits_only() -> None:
     assert waits == []
     for _ in range(3):
         await limiter.acquire()
-    # the leaky bucket lets the third through 30 s after the first two; the window holds it
-    # until the first two are a full window old
+    # the third waits until the first two are a full window old: told once, up front, with
+    # the whole wait (the leaky bucket would let it through after 30 s; the window rules)
     ((seconds, why),) = waits
-    assert why == "rate-limit" and seconds == pytest.approx(SPAN - 30.0)
+    assert why == "rate-limit" and seconds == pytest.approx(SPAN)
     assert anyio.current_time() == pytest.approx(0.01 + SPAN)
     limiter.pause(12.0)
     assert waits[-1] == (12.0, "server")

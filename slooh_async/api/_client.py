@@ -98,6 +98,8 @@ class SloohClient:
         self._login_lock = anyio.Lock()
         self._proof = (0, 0)
         self.account: LoginResult | None = None
+        #: told when the session ended and the client logs in again (a display says so)
+        self.on_relogin: Callable[[], None] | None = None
         register_secret(password)
 
     def __repr__(self) -> str:
@@ -215,6 +217,8 @@ class SloohClient:
             if self._creds is not None and self._creds.generation != generation:
                 return
             log.info("session ended; logging in again")
+            if self.on_relogin is not None:
+                self.on_relogin()
             self._creds = None
             await self._login()
 

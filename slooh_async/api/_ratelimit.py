@@ -99,6 +99,7 @@ class RateLimiter:
             await self._wait_pause()
             if self._bucket is not None:
                 async with self._lock:  # fair: anyio's lock serves waiters in order
+                    self._tell(self._expected_wait(), "rate-limit")
                     await self._bucket.acquire()
                     await self._wait_window()
                     await self._wait_pause()
@@ -112,6 +113,18 @@ class RateLimiter:
         while (delay := self._paused_until - self._clock()) > 0:  # noqa: ASYNC110
             await anyio.sleep(delay)
 
+    def _expected_wait(self) -> float:
+        """How long the next request will wait for the budget: the exact window's rest when
+        it is full, else a unit's leak of the bucket when that is full (told once, up front,
+        so a display can say "next request in N s")."""
+        window = self.next_slot_in()
+        bucket = (
+            0.0
+            if self._bucket is None or self._bucket.has_capacity()
+            else (self.window / self.per_minute)
+        )
+        return max(window, bucket)
+
     async def _wait_window(self) -> None:
         while True:
             now = self._clock()
@@ -119,9 +132,7 @@ class RateLimiter:
                 self._sent.popleft()
             if len(self._sent) < self.per_minute:
                 return
-            delay = self._sent[0] + self._span - now
-            self._tell(delay, "rate-limit")
-            await anyio.sleep(delay)
+            await anyio.sleep(self._sent[0] + self._span - now)
 
     def _tell(self, seconds: float, reason: WaitReason) -> None:
         if self.on_wait is not None and seconds >= _NOTICEABLE:

@@ -113,7 +113,8 @@ class ApiTransport:
                 if failure is None:
                     return response.status_code, data
             if attempt >= self.retry.max_retries:
-                raise ServiceUnavailableError(f"{failure} (gave up after {attempt + 1} tries)")
+                tries = "1 try" if attempt == 0 else f"{attempt + 1} tries"
+                raise ServiceUnavailableError(f"{failure} (gave up after {tries})")
             wait = self.retry.delay(attempt, retry_after)
             if retry_after is not None:
                 self.limiter.pause(wait)

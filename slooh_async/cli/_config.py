@@ -16,7 +16,9 @@ from ._common import (
     handle_errors,
     json_mode,
     load,
+    plain_output,
     print_json,
+    print_lines,
     stderr_console,
     stdout_console,
 )
@@ -37,9 +39,13 @@ config_app = typer.Typer(
 # --------------------------------------------------------------------------- config show / path
 
 
+#: ``config show --json``'s keys (``error`` and ``exit_code`` come on top)
+SHOW_KEYS = ("config_path", "config_exists", "log_file", "settings", "warnings")
+
+
 @config_app.command("show")
 @with_global_options
-@handle_errors
+@handle_errors(json_keys=SHOW_KEYS)
 def show(json_: JsonOpt = False) -> None:
     """Show every setting, its value and where it came from (the password is masked).
 
@@ -55,6 +61,7 @@ def show(json_: JsonOpt = False) -> None:
 
 @config_app.command("path")
 @with_global_options
+@handle_errors(json_keys=("path", "exists", "log_file"))
 def path(json_: JsonOpt = False) -> None:
     """Print the config file's path, and whether it exists.
 
@@ -149,6 +156,16 @@ def _print_settings(loaded: LoadedSettings) -> None:
     from rich.table import Table
 
     from ._logging import log_file_path
+
+    if plain_output():  # a pipe: ``key<TAB>value<TAB>source``, one setting a line
+        print_lines(
+            (key, _shown(key, value, loaded.settings), source)
+            for key, value, source in setting_rows(loaded)
+        )
+        err = stderr_console()
+        err.print(f"Settings from {loaded.config_path}", markup=False, soft_wrap=True)
+        err.print(f"Log file: {log_file_path()}", markup=False, soft_wrap=True)
+        return
 
     state = "" if loaded.config_exists else " [yellow](not created yet)[/]"
     table = Table(

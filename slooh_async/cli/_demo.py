@@ -15,16 +15,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.tree import Tree
 
-    from ..engine import DownloadRequest, RunSummary
+    from ..engine import DownloadRequest
+    from ._report import Output, RunOutcome
 
 __all__ = ["render_tree", "run_demo"]
 
-Execute = Callable[..., "RunSummary"]
+Execute = Callable[..., "RunOutcome"]
 
 
 def run_demo(
-    dest: Path, *, pictures: int, seed: int, json_: bool, quiet: bool, execute: Execute
-) -> RunSummary:
+    dest: Path, *, pictures: int, seed: int, output: Output, execute: Execute
+) -> RunOutcome:
     """Serve a fake catalog, download it into ``dest`` and show the folder tree made."""
     from ..engine import DownloadRequest
     from ..fake_server import FakeConfig, FakeSlooh
@@ -40,7 +41,7 @@ def run_demo(
             "folders.base_path": str(dest),
         }
         request: DownloadRequest = DownloadRequest()
-        return execute(request, "demo", json_, quiet, overrides, config_path=config)
+        return execute(request, "demo", output, overrides, config_path=config)
 
 
 def _write_config(dest: Path, base_url: str, username: str, password: str) -> Path:
@@ -63,7 +64,7 @@ def render_tree(root: Path, *, files_per_folder: int = 3, max_folders: int = 40)
     from rich.markup import escape
     from rich.tree import Tree
 
-    from ._common import human_bytes
+    from ._common import human_bytes, plural
 
     tree = Tree(f"[bold]{escape(str(root))}[/]")
     nodes: dict[Path, Tree] = {root: tree}
@@ -81,5 +82,6 @@ def render_tree(root: Path, *, files_per_folder: int = 3, max_folders: int = 40)
         for file in files[:files_per_folder]:
             nodes[folder].add(f"{escape(file.name)} [dim]({human_bytes(file.stat().st_size)})[/]")
         if len(files) > files_per_folder:
-            nodes[folder].add(f"[dim]... and {len(files) - files_per_folder} more files[/]")
+            more = plural(len(files) - files_per_folder, "more file")
+            nodes[folder].add(f"[dim]... and {more}[/]")
     return tree

@@ -1,19 +1,23 @@
-"""What the user sees while a run goes: a Rich live display, plain log lines, or nothing.
+"""What the user sees while a run goes: a live display, plain lines, JSON lines, or nothing.
 
 Each display is an event sink of the engine (:mod:`slooh_async.engine`'s events); the command
-chooses one: Rich on a terminal, :class:`LogProgress` without one (CI, cron, pipes),
-:class:`NullProgress` for ``--quiet`` and ``--json``. Updates only touch counters; Rich
-redraws at most 10 times a second from its own thread, so the display never slows downloads.
+chooses one (:func:`choose_display`): the live display (:mod:`._live`) on a terminal,
+:class:`LogProgress` without one (CI, cron, pipes), :class:`JsonLinesProgress` for
+``--json-lines``, :class:`NullProgress` for ``--quiet`` and ``--json``. A display only reads
+events and the run's :class:`~slooh_async.engine.Forecast`; it never slows the run down.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TextIO
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from ..engine import (
     Event,
@@ -21,241 +25,231 @@ from ..engine import (
     FileFailed,
     FilePlanned,
     FileProgress,
-    FileStarted,
+    Forecast,
+    ListingEnded,
     ListingPage,
     Notice,
+    Waiting,
+    relative_text,
 )
-from ._common import human_bytes
+from ._common import human_bytes, write_text
+from ._words import Budget, budget_text, count_text, left_text, short_error, wait_text
 
 if TYPE_CHECKING:
-    from rich.console import Console, RenderableType
-    from rich.live import Live
-    from rich.progress import Progress, TaskID
+    pass
 
-__all__ = ["LogProgress", "NullProgress", "RichProgress", "human_bytes"]
+__all__ = [
+    "Display",
+    "DisplayChoice",
+    "JsonLinesProgress",
+    "LogProgress",
+    "NullProgress",
+    "choose_display",
+]
 
 log = logging.getLogger("slooh_async.progress")
 
+#: rate-limit waits shorter than this are not worth a plain line (the budget paces every
+#: request a little; a long wait is what a reader of the log wonders about)
+LOG_WAIT_SECONDS = 10.0
+
+
+class Display(Protocol):
+    """An event sink that draws: started before the run, stopped after it."""
+
+    def emit(self, event: Event) -> None: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
 
 class NullProgress:
-    """Shows nothing (``--quiet``, ``--json``); failures still reach the log.
-
-    :meth:`emit` turns each event into a call of the method named after it, so a display
-    only writes the methods it cares about.
-    """
+    """Shows nothing (``--quiet``, ``--json``); failed files still reach the log as errors."""
 
     def emit(self, event: Event) -> None:
-        """Take one event of the run."""
+        """Log the files that failed."""
         match event:
-            case ListingPage(what=what, page=page, pages=pages):
-                self.listing(what, page, pages)
-            case FilePlanned(action=action, file=name, error=error):
-                if action == "download":
-                    self.planned(1, 0)
-                elif action in ("tracked", "exists"):
-                    self.planned(0, 1)
-                else:
-                    self.file_failed(-1, name, error or "")
-            case FileStarted(worker=worker, file=name):
-                self.file_started(worker, name)
-            case FileProgress(worker=worker, done=done, total=total):
-                self.file_progress(worker, done, total)
-            case FileDone(worker=worker, file=name, size=size):
-                self.file_done(worker, name, size)
-            case FileFailed(worker=worker, file=name, error=error):
-                self.file_failed(-1 if worker is None else worker, name, error)
-            case Notice(message=message):
-                self.note(message)
+            case FilePlanned(action="failed", file=name, error=error):
+                log.error("failed: %s: %s", name, short_error(error or ""))
+            case FileFailed(file=name, error=error):
+                log.error("failed: %s: %s", name, short_error(error))
             case _:
                 pass
 
     def start(self) -> None:
         return None
 
-    def listing(self, what: str, page: int, pages: int | None) -> None:
-        return None
-
-    def planned(self, queued: int, skipped: int) -> None:
-        return None
-
-    def file_started(self, worker: int, name: str) -> None:
-        return None
-
-    def file_progress(self, worker: int, done: int, total: int | None) -> None:
-        return None
-
-    def file_done(self, worker: int, name: str, size: int) -> None:
-        return None
-
-    def file_failed(self, worker: int, name: str, error: str) -> None:
-        log.error("failed: %s: %s", name, error)
-
-    def note(self, message: str) -> None:
-        return None
-
     def stop(self) -> None:
         return None
 
 
-class LogProgress(NullProgress):
-    """Plain lines for logs and pipes: one per file, a status line every few seconds."""
+class LogProgress:
+    """Plain lines for logs and pipes: one per page and per file (where it was saved,
+    relative to the library), long waits, and a status line every ``every`` seconds."""
 
-    def __init__(self, stream: TextIO | None = None, *, every: float = 5.0) -> None:
-        self._stream = stream or sys.stderr
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        base: Path | None = None,
+        forecast: Forecast | None = None,
+        budget: Budget | None = None,
+        every: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._stream = stream
+        self._base = base
+        self._forecast = forecast or Forecast()
+        self._budget = budget
         self._every = every
+        self._clock = clock
         self._last = -math.inf  # the first status line comes at once, whatever the clock
-        self.queued = self.skipped = self.done = self.failed = 0
+        self._told = ""  # the budget line: not yet, "estimate", "final"
+        self.skipped = self.done = self.failed = 0
         self.bytes = 0
 
     def _say(self, text: str) -> None:
-        print(text, file=self._stream, flush=True)
-
-    def listing(self, what: str, page: int, pages: int | None) -> None:
-        of = f"/{pages}" if pages else ""
-        self._say(f"listing {what}: page {page}{of}")
-
-    def planned(self, queued: int, skipped: int) -> None:
-        self.queued += queued
-        self.skipped += skipped
-
-    def file_done(self, worker: int, name: str, size: int) -> None:
-        self.done += 1
-        self.bytes += size
-        self._say(f"downloaded {name} ({human_bytes(size)})")
-        self._status()
-
-    def file_failed(self, worker: int, name: str, error: str) -> None:
-        self.failed += 1
-        self._say(f"FAILED {name}: {error}")
-
-    def note(self, message: str) -> None:
-        self._say(message)
-
-    def _status(self) -> None:
-        now = time.monotonic()
-        if now - self._last >= self._every:
-            self._last = now
-            self._say(
-                f"progress: {self.done}/{self.queued} files, {human_bytes(self.bytes)}, "
-                f"{self.skipped} skipped, {self.failed} failed"
-            )
-
-
-class RichProgress(NullProgress):
-    """The live terminal display: overall bar, one line per worker, API status."""
-
-    def __init__(
-        self, console: Console, workers: int, *, api_waiting: Callable[[], bool] | None = None
-    ) -> None:
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            MofNCompleteColumn,
-            Progress,
-            TaskProgressColumn,
-            TextColumn,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
-
-        self.console = console
-        self._api_waiting = api_waiting or (lambda: False)
-        self._listing = "starting"
-        self.skipped = self.failed = self.done = 0
-        self.overall: Progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TaskProgressColumn(),
-            TextColumn("{task.fields[size]}"),
-            TextColumn("{task.fields[speed]}"),
-            TimeRemainingColumn(),
-            console=console,
-        )
-        self.files: Progress = Progress(
-            TextColumn("  [cyan]{task.description}", justify="left"),
-            BarColumn(bar_width=20),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            console=console,
-        )
-        self._total: TaskID = self.overall.add_task("Files", total=0, size="", speed="")
-        self._workers: dict[int, TaskID] = {
-            n: self.files.add_task("idle", total=None, visible=False) for n in range(workers)
-        }
-        self._bytes = 0
-        self._seen: dict[int, int] = {}
-        self._started = time.monotonic()
-        self._live: Live | None = None
-
-    def __rich__(self) -> RenderableType:
-        from rich.console import Group
-        from rich.text import Text
-
-        status = f"API: {self._listing}"
-        if self._api_waiting():
-            status += " · waiting on rate limit"
-        counters = f"skipped {self.skipped} · failed {self.failed}"
-        line = Text.assemble((status, "dim"), "   ", (counters, "yellow" if self.failed else "dim"))
-        return Group(line, self.overall, self.files)
+        print(text, file=self._stream or sys.stderr, flush=True)
 
     def start(self) -> None:
-        from rich.live import Live
-
-        self._live = Live(self, console=self.console, refresh_per_second=10, transient=False)
-        self._live.start()
+        return None
 
     def stop(self) -> None:
-        if self._live is not None:
-            self._listing = "done"  # the last frame stays on screen: say the run is over
-            self._live.stop()
-            self._live = None
+        return None
 
-    def listing(self, what: str, page: int, pages: int | None) -> None:
-        self._listing = f"listing {what} page {page}" + (f" of {pages}" if pages else "")
+    def emit(self, event: Event) -> None:
+        """Print the lines an event deserves."""
+        match event:
+            case ListingPage(what=what, page=page, pages=pages):
+                of = f"/{pages}" if pages else ""
+                self._say(f"listing {what}: page {page}{of}")
+            case ListingEnded():
+                self._tell_budget(final=True)
+            case FilePlanned(action="tracked" | "exists"):
+                self.skipped += 1
+            case FilePlanned(action="failed", file=name, error=error):
+                self._failed(name, None, error or "")
+            case FileDone(path=path, size=size):
+                self._tell_budget()
+                self.done += 1
+                self.bytes += size
+                self._say(f"downloaded {relative_text(path, self._base)} ({human_bytes(size)})")
+                self._status()
+            case FileFailed(file=name, path=path, error=error):
+                self._failed(name, path, error)
+            case Waiting(reason="rate-limit", seconds=seconds) if seconds < LOG_WAIT_SECONDS:
+                pass
+            case Waiting():
+                self._say(wait_text(event))
+            case Notice(message=message):
+                self._say(message)
+            case _:
+                pass
 
-    def planned(self, queued: int, skipped: int) -> None:
-        self.skipped += skipped
-        task = self.overall.tasks[0]
-        self.overall.update(self._total, total=(task.total or 0) + queued)
-
-    def file_started(self, worker: int, name: str) -> None:
-        from rich.markup import escape
-
-        self._seen[worker] = 0
-        # the description column renders markup: a name's brackets must stay text
-        self.files.reset(self._workers[worker], description=escape(name), total=None, visible=True)
-
-    def file_progress(self, worker: int, done: int, total: int | None) -> None:
-        self._bytes += max(0, done - self._seen.get(worker, 0))
-        self._seen[worker] = done
-        self.files.update(self._workers[worker], completed=done, total=total)
-        self._refresh_totals()
-
-    def file_done(self, worker: int, name: str, size: int) -> None:
-        self.done += 1
-        self.overall.advance(self._total, 1)
-        self.files.update(self._workers[worker], visible=False)
-
-    def file_failed(self, worker: int, name: str, error: str) -> None:
-        """A file failed; ``worker`` is -1 when it failed before reaching a worker."""
-        from rich.markup import escape
-
+    def _failed(self, name: str, path: Path | None, error: str) -> None:
         self.failed += 1
-        if worker in self._workers:
-            self.overall.advance(self._total, 1)
-            self.files.update(self._workers[worker], visible=False)
-        self.console.print(f"[red]failed[/] {escape(name)}: {escape(error)}")
+        where = relative_text(path, self._base) if path is not None else name
+        self._say(f"FAILED {where}: {short_error(error)}")
 
-    def note(self, message: str) -> None:
-        from rich.markup import escape
+    def _tell_budget(self, *, final: bool = False) -> None:
+        """The run's estimate with the first file (the first page is planned by then), and
+        the count (not an estimate any more) when listing ends; only when the budget makes
+        the run last a minute or more (a dry run's plan says it at its end)."""
+        if self._budget is None or self._told == "final":
+            return
+        if not final and (self._told or self._forecast.pictures_total is None):
+            return
+        self._told = "final" if final else "estimate"
+        estimate = self._budget.whole(self._forecast)
+        if estimate.seconds >= 60:  # the budget sets the pace: say how long it will take
+            self._say(budget_text(estimate))
 
-        self.console.print(escape(message))
-
-    def _refresh_totals(self) -> None:
-        elapsed = max(time.monotonic() - self._started, 1e-6)
-        self.overall.update(
-            self._total,
-            size=human_bytes(self._bytes),
-            speed=f"{human_bytes(self._bytes / elapsed)}/s",
+    def _status(self) -> None:
+        now = self._clock()
+        if now - self._last < self._every:
+            return
+        self._last = now
+        forecast = self._forecast
+        total = count_text(forecast.files, forecast.final)
+        left = ""
+        if self._budget is not None and self._budget.per_minute > 0:
+            seconds = self._budget.rest(forecast).seconds
+            left = f", {left_text(seconds)}" if seconds >= 60 else ""
+        self._say(
+            f"progress: {self.done:,}/{total} files, {human_bytes(self.bytes)}, "
+            f"{self.skipped:,} skipped, {self.failed:,} failed{left}"
         )
+
+
+class JsonLinesProgress:
+    """``--json-lines``: every event (but byte counts) as one JSON object a line on stdout,
+    as the run goes; a ``run`` line first, and the command prints the ``summary`` last."""
+
+    def __init__(self, stream: TextIO | None = None, *, base: Path, head: dict[str, Any]) -> None:
+        self._stream = stream
+        self._base = base
+        self._head = head
+
+    def _write(self, record: dict[str, Any]) -> None:
+        out = self._stream or sys.stdout
+        write_text(out, json.dumps(record, default=str, ensure_ascii=False) + "\n")
+        out.flush()
+
+    def start(self) -> None:
+        self._write({"event": "run", **self._head})
+
+    def stop(self) -> None:
+        return None
+
+    def emit(self, event: Event) -> None:
+        """One line per event; byte progress is left out (many a second, nothing to act on).
+        Errors are kept whole, URLs with their query: this is data, not a screen."""
+        if isinstance(event, FileProgress):
+            return
+        self._write(event.to_json(self._base))
+
+
+@dataclass(frozen=True)
+class DisplayChoice:
+    """What a run's display needs to know: how to show, and about the run."""
+
+    json: bool
+    json_lines: bool
+    quiet: bool
+    base: Path
+    threads: int
+    budget: Budget
+    dry_run: bool
+    command: str
+
+
+def choose_display(choice: DisplayChoice, forecast: Forecast) -> Display:
+    """JSON lines, nothing, the live display (stderr is a terminal) or plain lines."""
+    from ._common import stderr_console
+
+    if choice.json_lines:
+        head = {
+            "command": choice.command,
+            "library": str(choice.base),
+            "dry_run": choice.dry_run,
+            "rate_limit": choice.budget.per_minute,
+            "download_rate_limit": choice.budget.download_per_minute,
+        }
+        return JsonLinesProgress(base=choice.base, head=head)
+    if choice.json or choice.quiet:
+        return NullProgress()
+    console = stderr_console()
+    if console.is_terminal:
+        from ._live import LiveDisplay
+
+        return LiveDisplay(
+            console,
+            choice.threads,
+            forecast=forecast,
+            budget=choice.budget,
+            base=choice.base,
+            dry_run=choice.dry_run,
+        )
+    budget = None if choice.dry_run else choice.budget  # the plan says it once, at its end
+    return LogProgress(base=choice.base, forecast=forecast, budget=budget)

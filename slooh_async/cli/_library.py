@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,11 +24,13 @@ from ._common import (
     fail,
     handle_errors,
     load,
+    plural,
     print_json,
     setup_logging,
     stderr_console,
     stdout_console,
 )
+from ._listing import group_problems, print_moves, print_problems, print_stats
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -63,7 +65,27 @@ def _tracker(
         yield tracker
 
 
-@handle_errors
+#: ``stats --json``'s keys (``error`` and ``exit_code`` come on top)
+STATS_KEYS = (
+    "total_images",
+    "total_bytes",
+    "failed",
+    "pending",
+    "sessions",
+    "last_download",
+    "success_rate",
+    "total_objects",
+    "by_format",
+    "by_telescope",
+    "by_object",
+    "recent_sessions",
+    "total_records",
+    "library",
+    "folders",
+)
+
+
+@handle_errors(json_keys=STATS_KEYS)
 def stats(dest: DestOpt = None, json_: JsonOpt = False) -> None:
     """Totals of your library: files, bytes, formats, telescopes, objects, sessions.
 
@@ -74,6 +96,13 @@ def stats(dest: DestOpt = None, json_: JsonOpt = False) -> None:
     from ..tracker import Tracker, TrackerStats
 
     settings = _settings(dest, json_)
+    base = settings.folders.base_path
+    if not base.is_dir():
+        fail(
+            f"no library at {base}: `slooh download` starts one there "
+            "(or give the library with --dest)",
+            2,
+        )
     folders = scan_library(FileOrganizer(settings.folders))
     if settings.tracker_path.exists():
         with Tracker.open(
@@ -99,71 +128,12 @@ def stats(dest: DestOpt = None, json_: JsonOpt = False) -> None:
     if json_:
         print_json(data)
         return
-    _print_stats(data)
+    print_stats(data)
 
 
-def _print_stats(data: dict[str, Any]) -> None:
-    from rich.columns import Columns
-    from rich.table import Table
-
-    from ._common import human_bytes
-
-    console = stdout_console()
-    totals = Table(title=f"Library {data['library']}", show_header=False, title_justify="left")
-    rate = data["success_rate"]
-    for label, value in [
-        ("Files", data["total_images"]),
-        ("Size", human_bytes(data["total_bytes"])),
-        ("Failed", data["failed"]),
-        ("Pending", data["pending"]),
-        ("Success rate", f"{rate:.1%}" if rate is not None else "-"),
-        ("Sessions", data["sessions"]),
-        ("Last download", data["last_download"] or "never"),
-        ("On disk", f"{data['folders']['files']} files, {human_bytes(data['folders']['bytes'])}"),
-        ("Unfinished (.part)", data["folders"]["part_files"]),
-    ]:
-        totals.add_row(label, str(value))
-    console.print(totals)
-    groups = [
-        _group_table(title, data[key])
-        for title, key in [
-            ("By format", "by_format"),
-            ("By telescope", "by_telescope"),
-            ("Top objects", "by_object"),
-        ]
-    ]
-    console.print(Columns(groups))
-    sessions = Table(title="Recent sessions", title_justify="left")
-    for column in ("#", "Started", "Status", "Command", "Downloaded", "Failed", "Size"):
-        sessions.add_column(column)
-    for session in data["recent_sessions"]:
-        sessions.add_row(
-            str(session["id"]),
-            str(session["started_at"] or "")[:19],
-            session["status"],
-            session["command"],
-            str(session["downloaded"]),
-            str(session["failed"]),
-            human_bytes(session["bytes"]),
-        )
-    console.print(sessions)
-
-
-def _group_table(title: str, groups: dict[str, dict[str, int]]) -> Any:
-    from rich.table import Table
-
-    from ._common import human_bytes
-
-    table = Table(title=title, title_justify="left")
-    table.add_column("Name")
-    table.add_column("Files", justify="right")
-    table.add_column("Size", justify="right")
-    for name, counts in groups.items():
-        table.add_row(name, str(counts["files"]), human_bytes(counts["bytes"]))
-    return table
-
-
-@handle_errors
+@handle_errors(
+    json_keys=("library", "checked", "files_with_problems", "problems", "fixed")
+)
 def verify(
     fix: Annotated[bool, typer.Option("--fix", help="Mark problem files for re-download.")] = False,
     no_hash: Annotated[bool, typer.Option("--no-hash", help="Skip hash checks (faster).")] = False,
@@ -186,47 +156,42 @@ def verify(
                 tracker.mark_for_redownload(
                     [problem.key], reason=f"{VERIFY_MARK} {problem.message}"
                 )
+    files = len(group_problems(problems))
+    code = 1 if problems else 0
     if json_:
         print_json(
             {
+                "library": str(settings.folders.base_path),
                 "checked": checked,
+                "files_with_problems": files,
                 "problems": [
                     {"key": p.key, "path": str(p.path) if p.path else None, "message": p.message}
                     for p in problems
                 ],
-                "fixed": len(problems) if fix else 0,
-            }
+                "fixed": files if fix else 0,
+            },
+            exit_code=code,
         )
     else:
-        _print_problems(checked, problems, fix)
-    if problems:
-        raise typer.Exit(1)
+        print_problems(checked, problems, fix)
+    if code:
+        raise typer.Exit(code)
 
 
-def _print_problems(checked: int, problems: list[Any], fix: bool) -> None:
-    from rich.table import Table
-
-    console = stdout_console()
-    if not problems:
-        console.print(f"[green]All {checked} tracked files are in order.[/]")
-        return
-    table = Table(
-        title=f"{len(problems)} problem(s) in {checked} tracked files", title_justify="left"
+@handle_errors(
+    json_keys=(
+        "records_total",
+        "imported",
+        "already_present",
+        "found_on_disk",
+        "moved",
+        "missing",
+        "sessions_imported",
+        "problems",
+        "tracker_records",
+        "tracker_sessions",
     )
-    table.add_column("File")
-    table.add_column("Problem", style="red")
-    for problem in problems:
-        table.add_row(str(problem.path or problem.key), problem.message)
-    console.print(table)
-    hint = (
-        "Marked for re-download: run `slooh download` to repair them."
-        if fix
-        else "Run `slooh verify --fix` then `slooh download` to repair them."
-    )
-    console.print(hint)
-
-
-@handle_errors
+)
 def import_tracker(
     path: LegacyTrackerArg,
     move: Annotated[
@@ -301,10 +266,20 @@ def export(
         count = write_replacing(
             output, lambda out: export_records(tracker, format_.value, out, status=wanted)
         )
-    stderr_console().print(f"Wrote {count} records to {output}")
+    stderr_console().print(f"Wrote {plural(count, 'record')} to {output}", markup=False)
 
 
-@handle_errors
+@handle_errors(
+    json_keys=(
+        "planned",
+        "moved",
+        "missing",
+        "removed_folders",
+        "recovered",
+        "interrupted",
+        "moves",
+    )
+)
 def reorganize(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", "-n", help="Show the moves; move nothing.")
@@ -337,6 +312,7 @@ def reorganize(
             report = apply_moves(tracker, moves, stop=stop)
             report.missing = missing
         report.recovered = recovered
+    code = 130 if report.interrupted else 0
     if json_:
         print_json(
             {
@@ -344,44 +320,10 @@ def reorganize(
                 "moves": [
                     {"key": m.key, "from": str(m.source), "to": str(m.target)} for m in moves
                 ],
-            }
+            },
+            exit_code=code,
         )
     else:
-        _print_moves(moves, report, dry_run, settings.folders.base_path)
-    if report.interrupted:
-        raise typer.Exit(130)
-
-
-def _print_moves(moves: list[Any], report: Any, dry_run: bool, base: Path) -> None:
-    from rich.table import Table
-
-    console = stdout_console()
-    if not moves:
-        console.print("Every file is already where the templates want it.")
-        return
-    done = "Would move" if dry_run else "Moved"
-    of = f" of {len(moves)}" if report.interrupted and not dry_run else ""
-    table = Table(
-        title=f"{done} {len(moves) if dry_run else report.moved}{of} file(s)",
-        title_justify="left",
-    )
-    table.add_column("From")
-    table.add_column("To")
-    for move in moves[:200]:
-        table.add_row(_relative(move.source, base), _relative(move.target, base))
-    if len(moves) > 200:
-        table.caption = f"... and {len(moves) - 200} more"
-    console.print(table)
-    if report.missing:
-        console.print(
-            f"[yellow]{len(report.missing)} tracked file(s) are missing (see `slooh verify`).[/]"
-        )
-    if report.interrupted:
-        console.print("[yellow]Interrupted: run `slooh reorganize` again to finish.[/]")
-
-
-def _relative(path: Path, base: Path) -> str:
-    try:
-        return str(path.relative_to(base))
-    except ValueError:
-        return str(path)
+        print_moves(moves, report, dry_run, settings.folders.base_path)
+    if code:
+        raise typer.Exit(code)

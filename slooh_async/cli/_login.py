@@ -74,7 +74,19 @@ async def _login_check(settings: Settings) -> LoginReport:
     )
 
 
-@handle_errors
+#: ``slooh test --json``: the report's keys; ``ok`` is false when the check failed
+TEST_KEYS: dict[str, Any] = {
+    "ok": False,
+    "account": None,
+    "tier": None,
+    "picture_count": None,
+    "first_picture": None,
+    "latency_seconds": None,
+    "base_url": None,
+}
+
+
+@handle_errors(json_keys=TEST_KEYS)
 def test(json_: JsonOpt = False) -> None:
     """Check that slooh can log in and list your pictures.
 
@@ -82,26 +94,13 @@ def test(json_: JsonOpt = False) -> None:
 
     Example: slooh test
     """
-    from .._exceptions import SloohError
-
     json_mode(json_)
-    try:
-        settings = load(require_login=True).settings
-        report = run_login_check(settings)
-    except SloohError as exc:
-        if json_:
-            print_json(_failure_document(exc))
-        raise
+    settings = load(require_login=True).settings
+    report = run_login_check(settings)
     if json_:
         print_json(asdict(report))
     else:
         print_login_report(report)
-
-
-def _failure_document(exc: Exception) -> dict[str, Any]:
-    from .._redact import redact
-
-    return {"ok": False, "error": redact(str(exc)), "exit_code": getattr(exc, "exit_code", 1)}
 
 
 def print_login_report(report: LoginReport) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -39,22 +38,34 @@ from ._common import (
     fail,
     handle_errors,
     load,
+    plural,
     print_json,
     setup_logging,
     stderr_console,
     stdout_console,
 )
 from ._found import check_telescope, require_mission
+from ._report import RETRY_KEYS, RUN_KEYS, Output, RunOutcome, finish_run
 
 if TYPE_CHECKING:
-    from ..engine import DownloadRequest, RunSummary
-    from ._display import NullProgress
+    from ..config import Settings
+    from ..engine import DownloadRequest, EventSink
+    from ._display import Display
 
 
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the summary.")]
+QuietOpt = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Print only errors (nothing at all when all went well)."),
+]
+JsonLinesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json-lines", help="One JSON event a line on stdout as the run goes (docs/events.md)."
+    ),
+]
 
 
-@handle_errors
+@handle_errors(json_keys=RUN_KEYS)
 def download(
     telescope: TelescopeOpt = None,
     object_: ObjectOpt = None,
@@ -82,6 +93,7 @@ def download(
     exec_file: ExecOpt = None,
     exec_mission: ExecMissionOpt = None,
     json_: JsonOpt = False,
+    json_lines: JsonLinesOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Download new pictures and their missions' FITS files (incremental sync).
@@ -94,8 +106,8 @@ def download(
         fail("--no-fits and --fits-only cannot be used together", 2)
     if since and until and since > until:
         fail(f"--since {since} is after --until {until}", 2)
-    if all_ and not dry_run and not yes:
-        _confirm_all()
+    if all_ and not dry_run and not yes and not _confirm_all():
+        return
     request = DownloadRequest(
         telescope=telescope,
         object=object_,
@@ -109,14 +121,15 @@ def download(
         redownload_all=all_,
         fits="without" if no_fits else "only" if fits_only else "with",
     )
+    output = Output(json_, json_lines, quiet)
     overrides = overrides_of(dest, threads, rate_limit, write_metadata)
     after = AfterOptions(exec_file, exec_mission)
-    summary = _execute(request, "download", json_, quiet, overrides, after=after)
-    check_telescope(summary, telescope)
-    _finish(summary, json_)
+    outcome = _execute(request, "download", output, overrides, after=after)
+    check_telescope(outcome.summary, telescope)
+    finish_run(outcome, output)
 
 
-@handle_errors
+@handle_errors(json_keys=RUN_KEYS)
 def mission(
     mission_id: MissionIdArg,
     dry_run: DryRunOpt = False,
@@ -127,6 +140,7 @@ def mission(
     exec_file: ExecOpt = None,
     exec_mission: ExecMissionOpt = None,
     json_: JsonOpt = False,
+    json_lines: JsonLinesOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Download one mission's pictures and FITS files.
@@ -138,14 +152,15 @@ def mission(
     request = DownloadRequest(
         mission_id=mission_id, dry_run=dry_run, fits="without" if no_fits else "with"
     )
+    output = Output(json_, json_lines, quiet)
     overrides = overrides_of(dest, threads, None, write_metadata)
     after = AfterOptions(exec_file, exec_mission)
-    summary = _execute(request, "mission", json_, quiet, overrides, after=after)
-    require_mission(summary, mission_id)
-    _finish(summary, json_)
+    outcome = _execute(request, "mission", output, overrides, after=after)
+    require_mission(outcome.summary, mission_id)
+    finish_run(outcome, output)
 
 
-@handle_errors
+@handle_errors(json_keys=RETRY_KEYS)
 def retry(
     dest: DestOpt = None,
     threads: ThreadsOpt = None,
@@ -153,15 +168,17 @@ def retry(
     exec_file: ExecOpt = None,
     exec_mission: ExecMissionOpt = None,
     json_: JsonOpt = False,
+    json_lines: JsonLinesOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Download again every file that failed before, and report what still fails.
 
     Example: slooh retry
     """
-    from ..engine import DownloadRequest
+    from ..engine import DownloadRequest, RunSummary
     from ..tracker import Tracker
 
+    output = Output(json_, json_lines, quiet)
     overrides = overrides_of(dest, threads, None, write_metadata)
     loaded = load(overrides, require_login=True)
     settings = loaded.settings
@@ -172,75 +189,127 @@ def retry(
     ) as tracker:
         failed = frozenset(record.key for record in tracker.failed())
     if not failed:
-        if json_:
-            print_json({"failed_before": 0, "downloaded": 0, "failed": 0, "still_failing": []})
-        else:
+        if output.machine:
+            empty = RunOutcome(RunSummary(), settings.folders.base_path)
+            print_json({**empty.document(), "failed_before": 0, "still_failing": []})
+        elif not quiet:
             stdout_console().print("Nothing to retry: no failed files.")
         return
-    if not json_ and not quiet:
-        stderr_console().print(f"Retrying {len(failed)} failed file(s)...")
+    if not output.machine and not quiet:
+        stderr_console().print(f"Retrying {plural(len(failed), 'failed file')}...")
     request = DownloadRequest(only_keys=failed)
     after = AfterOptions(exec_file, exec_mission)
-    summary = _execute(request, "retry", json_, quiet, overrides, after=after)
+    outcome = _execute(
+        request, "retry", output, overrides, after=after, expected=len(failed)
+    )
+    summary = outcome.summary
     missing = len(failed) - summary.downloaded - summary.failed - summary.skipped_existing
     finished = not summary.interrupted and summary.fatal is None  # else not all was listed
-    if not json_ and finished and missing > 0:
+    if not output.machine and not quiet and finished and missing > 0:
         stderr_console().print(
-            f"[yellow]{missing} failed file(s) are no longer listed by Slooh.[/]"
+            f"[yellow]{plural(missing, 'failed file')} "
+            f"{'is' if missing == 1 else 'are'} no longer listed by Slooh.[/]"
         )
-    _finish(
-        summary,
-        json_,
+    finish_run(
+        outcome,
+        output,
         extra={"failed_before": len(failed), "still_failing": [f["key"] for f in summary.failures]},
     )
 
 
-def _confirm_all() -> None:
+def _confirm_all() -> bool:
+    """``--all`` asks first (on stderr: stdout may be a JSON document); a "no" changes
+    nothing and is not an error: it says so and the command ends with 0."""
     if not sys.stdin.isatty():
         fail("--all downloads everything again; add --yes to confirm (no terminal to ask on)", 2)
-    if not typer.confirm("Download every picture again, ignoring the tracker?", default=False):
-        raise typer.Exit(1)
+    if typer.confirm(
+        "Download every picture again, ignoring the tracker?", default=False, err=True
+    ):
+        return True
+    stderr_console().print("aborted, nothing changed")
+    return False
 
 
 def _execute(
     request: DownloadRequest,
     command: str,
-    json_: bool,
-    quiet: bool,
+    output: Output,
     overrides: dict[str, Any],
     *,
     config_path: Path | None = None,
     after: AfterOptions | None = None,
-) -> RunSummary:
+    expected: int | None = None,
+) -> RunOutcome:
+    """Run a download with the display the output asks for; the outcome to report.
+
+    ``expected``: the files the command knows it will fetch (retry), for the estimate.
+    """
     import anyio
 
-    from ..engine import EventSink, Fanout, RunOptions, run_download
+    from ..engine import Fanout, RunOptions, run_download
     from ._hooks import after_files
+    from ._report import print_plan
     from ._terminal import quit_now, restored_on_quit
 
-    STATE.json_output, STATE.quiet = json_, quiet
+    STATE.json_output, STATE.quiet = output.json, output.quiet
+    STATE.json_lines = output.json_lines
     setup_logging()
     settings = load(overrides, require_login=True, config_path=config_path).settings
     if request.fits == "with" and not settings.download.fits:
         request = dataclasses.replace(request, fits="without")
-    display = _display(settings.download.threads, json_ or quiet)
+    outcome, display, events = _reporting(settings, request, command, output, expected)
     hooks = None if request.dry_run else after_files(settings, *(after or AfterOptions()))
-    events: EventSink = display if hooks is None else Fanout((display, hooks))
+    if hooks is not None:
+        events = Fanout((events, hooks))
     options = RunOptions(command=command, handle_signals=True, on_quit=quit_now)
-    summary: RunSummary | None = None
+    finished = False
     with _open_tracker(settings, request.dry_run) as tracker, restored_on_quit(display.stop):
         display.start()
         try:
-            summary = anyio.run(
+            outcome.summary = anyio.run(
                 lambda: run_download(settings, tracker, request, events=events, options=options)
             )
+            finished = not outcome.summary.interrupted
         finally:
             display.stop()
             if hooks is not None:  # sidecars and commands still queued (not after Ctrl-C)
-                hooks.close(finished=summary is not None and not summary.interrupted)
-    if request.dry_run and not json_:
-        _print_plan(summary, settings.folders.base_path)
-    return summary
+                hooks.close(finished=finished)
+    if request.dry_run and not output.machine and not output.quiet:
+        print_plan(outcome)
+    return outcome
+
+
+def _reporting(
+    settings: Settings,
+    request: DownloadRequest,
+    command: str,
+    output: Output,
+    expected: int | None,
+) -> tuple[RunOutcome, Display, EventSink]:
+    """What listens to the run: its forecast, the display, the ``--json`` file list (only
+    then: a long run does not keep an entry per file for nothing)."""
+    from ..engine import Fanout, FileList, Forecast, RunSummary
+    from ._display import DisplayChoice, choose_display
+    from ._words import Budget
+
+    download = settings.download
+    base = settings.folders.base_path
+    budget = Budget(download.rate_limit, download.download_rate_limit)
+    forecast = Forecast(expected=expected, limit=request.limit)
+    files = FileList() if output.json else None
+    choice = DisplayChoice(
+        output.json,
+        output.json_lines,
+        output.quiet,
+        base,
+        download.threads,
+        budget,
+        request.dry_run,
+        command,
+    )
+    display = choose_display(choice, forecast)
+    events = Fanout([forecast, display, *([files] if files is not None else [])])
+    return RunOutcome(RunSummary(), base, forecast, budget, files), display, events
 
 
 def _open_tracker(settings: Any, dry_run: bool) -> Any:
@@ -267,97 +336,7 @@ def _open_tracker(settings: Any, dry_run: bool) -> Any:
     return opened()
 
 
-def _display(threads: int, silent: bool) -> NullProgress:
-    from ._display import LogProgress, NullProgress, RichProgress
-
-    if silent:
-        return NullProgress()
-    console = stderr_console()
-    if console.is_terminal:
-        return RichProgress(console, threads)
-    return LogProgress()
-
-
-def _finish(
-    summary: RunSummary,
-    json_: bool,
-    *,
-    extra: dict[str, Any] | None = None,
-    after: Callable[[], None] | None = None,
-) -> None:
-    """Print the summary; exit 130 interrupted, the error's code, 1 if files failed, else 0."""
-    from .._exceptions import SloohError
-
-    if json_:
-        print_json({**summary.to_json(), **(extra or {})})
-    else:
-        _print_summary(summary)
-    if after is not None:
-        after()
-    fatal = summary.fatal
-    if summary.interrupted:
-        raise typer.Exit(130)
-    if isinstance(fatal, SloohError):
-        if json_:
-            raise typer.Exit(fatal.exit_code)
-        fail(str(fatal), fatal.exit_code)
-    if fatal is not None:
-        raise fatal
-    if summary.failed:
-        raise typer.Exit(1)
-
-
-def _print_summary(summary: RunSummary) -> None:
-    from rich.table import Table
-
-    from ._common import human_bytes
-
-    table = Table(
-        title="Dry run: nothing was downloaded" if summary.dry_run else "Summary",
-        show_header=False,
-        title_justify="left",
-    )
-    table.add_column(style="bold")
-    table.add_column(justify="right")
-    rows = [
-        ("Listed (matching)", summary.total_available),
-        ("Already downloaded", summary.already_downloaded),
-        ("Already on disk", summary.skipped_existing),
-        ("Queued", summary.queued),
-        ("Downloaded", summary.downloaded),
-        ("Failed", summary.failed),
-        ("Bytes", human_bytes(summary.total_bytes)),
-        ("Time", f"{summary.elapsed_seconds:.1f} s"),
-    ]
-    for label, value in rows:
-        table.add_row(
-            label, f"[red]{value}[/]" if label == "Failed" and summary.failed else str(value)
-        )
-    if summary.interrupted:
-        table.add_row("Interrupted", "[yellow]yes: run `slooh download` again to finish[/]")
-    stdout_console().print(table)
-
-
-def _print_plan(summary: RunSummary, base: Path) -> None:
-    from rich.table import Table
-
-    table = Table(title=f"Would download {len(summary.planned)} file(s) into {base}")
-    table.add_column("File")
-    table.add_column("Destination (relative)")
-    table.add_column("Note")
-    for planned in summary.planned[:500]:
-        dest = planned.path or base
-        try:
-            where = str(dest.relative_to(base))
-        except ValueError:
-            where = str(dest)
-        table.add_row(planned.file, where, planned.note or "")
-    if len(summary.planned) > 500:
-        table.caption = f"... and {len(summary.planned) - 500} more"
-    stdout_console().print(table)
-
-
-@handle_errors
+@handle_errors(json_keys=RUN_KEYS)
 def demo(
     dest: DemoDestOpt = Path("slooh-demo"),
     pictures: DemoPicturesOpt = 60,
@@ -371,10 +350,9 @@ def demo(
     """
     from ._demo import run_demo
 
-    summary = run_demo(
-        dest, pictures=pictures, seed=seed, json_=json_, quiet=quiet, execute=_execute
-    )
-    _finish(summary, json_, after=None if json_ else lambda: show_library(dest, quiet))
+    output = Output(json_, False, quiet)
+    outcome = run_demo(dest, pictures=pictures, seed=seed, output=output, execute=_execute)
+    finish_run(outcome, output, after=None if json_ else lambda: show_library(dest, quiet))
 
 
 def show_library(dest: Path, quiet: bool) -> None:

@@ -7,6 +7,8 @@ encode them (a legacy Windows console, a pipe in cp1252 or ASCII, ``PYTHONIOENCO
 A second Ctrl-C ends the process with ``os._exit``: no ``finally`` runs, so whatever put the
 terminal in a special state (the live display hides the cursor and redraws in place)
 registers its undoing with :func:`restored_on_quit`, and :func:`quit_now` runs it.
+:class:`NoEcho` keeps typed keys out of the live display, and gives the terminal back in
+its ``stop`` (one idempotent call, fit for every exit path).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["flush_output", "quit_now", "restored_on_quit", "setup_streams"]
+__all__ = ["NoEcho", "flush_output", "quit_now", "restored_on_quit", "setup_streams"]
 
 log = logging.getLogger("slooh_async.cli")
 
@@ -96,4 +98,44 @@ def flush_output() -> None:
             if stream is not None:  # None under pythonw and some schedulers
                 stream.flush()
         except (OSError, ValueError):  # a closed pipe: nothing more can be said anyway
+            pass
+
+
+class NoEcho:
+    """Keys typed while the display runs are not echoed into it (POSIX terminals; a no-op
+    elsewhere, where nothing echoes unless a program reads). Only ``ECHO`` is turned off:
+    Ctrl-C still interrupts, and what was typed stays for the shell."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self._stream = stream if stream is not None else sys.stdin
+        self._saved: list[Any] | None = None
+        self._fd = -1
+
+    def start(self) -> None:
+        try:
+            import termios
+        except ImportError:  # Windows
+            return
+        try:
+            fd = self._stream.fileno()
+            if not self._stream.isatty():
+                return
+            saved = termios.tcgetattr(fd)
+            quiet = list(saved)
+            quiet[3] &= ~termios.ECHO
+            termios.tcsetattr(fd, termios.TCSANOW, quiet)
+        except (OSError, ValueError, AttributeError, termios.error):
+            return
+        self._fd, self._saved = fd, saved
+
+    def stop(self) -> None:
+        """Give the terminal back as it was (idempotent)."""
+        saved, self._saved = self._saved, None
+        if saved is None:
+            return
+        import termios
+
+        try:
+            termios.tcsetattr(self._fd, termios.TCSADRAIN, saved)
+        except (OSError, termios.error):
             pass

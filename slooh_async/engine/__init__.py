@@ -21,7 +21,9 @@ from ._events import (
     NullSink,
     Retrying,
     Waiting,
+    relative_text,
 )
+from ._forecast import Estimate, Forecast, estimate_run
 from ._library import FolderStats, scan_library
 from ._listing import Known, Lister, ListingSink, Outcome
 from ._pipeline import Pipeline
@@ -46,7 +48,7 @@ from ._reorganize import (
 from ._runner import RunOptions, budget, client_from_settings, run_download
 from ._signals import STOP_SIGNALS, open_stop_signals, stop_requested
 from ._storage import Fetcher, FetchResult, download_client, parse_content_range
-from ._summary import RunSummary
+from ._summary import FileEntry, FileList, RunSummary
 
 __all__ = [
     "Event",
@@ -63,6 +65,12 @@ __all__ = [
     "NullSink",
     "Retrying",
     "Waiting",
+    "relative_text",
+    "Estimate",
+    "FileEntry",
+    "FileList",
+    "Forecast",
+    "estimate_run",
     "Known",
     "ListingSink",
     "Outcome",

@@ -29,6 +29,7 @@ __all__ = [
     "NullSink",
     "Retrying",
     "Waiting",
+    "relative_text",
 ]
 
 PlannedAction = Literal["download", "tracked", "exists", "failed"]
@@ -43,15 +44,27 @@ class _Json:
     name: ClassVar[str]
     _hidden: ClassVar[frozenset[str]] = frozenset()
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, base: Path | None = None) -> dict[str, Any]:
+        """The ``--json-lines`` record; paths inside ``base`` (the library) relative to it."""
         data: dict[str, Any] = {"event": self.name}
         names: tuple[str, ...] = type(self).__slots__
         for key in names:
             if key in self._hidden:
                 continue
             value = getattr(self, key)
-            data[key] = str(value) if isinstance(value, Path) else value
+            data[key] = relative_text(value, base) if isinstance(value, Path) else value
         return data
+
+
+def relative_text(path: Path, base: Path | None) -> str:
+    """``path`` as text, relative to ``base`` when it lies inside it (``/`` separators are
+    the platform's own)."""
+    if base is not None:
+        try:
+            return str(path.relative_to(base))
+        except ValueError:
+            pass
+    return str(path)
 
 
 @dataclass(frozen=True, slots=True)

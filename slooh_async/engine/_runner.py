@@ -100,6 +100,14 @@ def budget(settings: Settings, events: EventSink) -> tuple[RateLimiter, RateLimi
     return api, RateLimiter(download.download_rate_limit, on_wait=tell)
 
 
+async def _start_session(tracker: Tracker, command: str) -> int:
+    """A tracker session for the run; a sync (not a retry) is incomplete until it ends well."""
+    session_id = await to_thread.run_sync(tracker.start_session, command)
+    if command != "retry":
+        await to_thread.run_sync(tracker.set_needs_full_scan, True)
+    return session_id
+
+
 async def run_download(
     settings: Settings,
     tracker: Tracker,
@@ -108,7 +116,12 @@ async def run_download(
     events: EventSink | None = None,
     options: RunOptions | None = None,
 ) -> RunSummary:
-    """One complete run; the tracker session ends completed, interrupted or failed."""
+    """One complete run; the tracker session ends completed, interrupted or failed.
+
+    The run logs in first: a refused login (``AuthenticationError``) or a service that cannot
+    be reached (``ServiceUnavailableError``) is raised from here before any tracker session
+    is opened. Errors after that end the run as its summary's ``fatal``.
+    """
     options = options or RunOptions()
     sink = events or NullSink()
     download = settings.download
@@ -120,11 +133,7 @@ async def run_download(
     incremental = await to_thread.run_sync(
         _incremental_allowed, tracker, request, download.check_tracker
     )
-    session_id = (
-        await to_thread.run_sync(tracker.start_session, options.command) if writes else None
-    )
-    if writes and options.command != "retry":
-        await to_thread.run_sync(tracker.set_needs_full_scan, True)
+    session_id: int | None = None
     status: SessionEnd = "failed"
     pipeline: Pipeline | None = None
 
@@ -142,6 +151,12 @@ async def run_download(
                     settings, retry=retry, limiter=api_budget, transport=options.api_transport
                 )
             )
+            client.on_relogin = lambda: sink.emit(Waiting("login", 0.0))
+            # a refused login or an unreachable service ends the run here: one error, and
+            # no session in the tracker for a run that never started
+            await client.login()
+            if writes:
+                session_id = await _start_session(tracker, options.command)
             http = await stack.enter_async_context(
                 download_client(
                     timeout=download.timeout,

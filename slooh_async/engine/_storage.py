@@ -487,7 +487,7 @@ class Fetcher:
                     failures = 0 if moved else failures + 1
                     if failures > self.retry.max_retries or attempts >= _MAX_PROGRESS_ATTEMPTS:
                         raise DownloadError(
-                            f"{exc} (gave up after {attempts} tries)", attempts=attempts
+                            f"{exc} (gave up after {_tries(attempts)})", attempts=attempts
                         ) from None
                     await self._wait(exc, failures, key, dest, attempts)
         except OSError as exc:
@@ -689,3 +689,9 @@ def _int(value: str | None) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
+
+
+def _tries(attempts: int) -> str:
+    """``1 try this run`` / ``5 tries this run``: the tracker's ``attempts`` adds up every
+    run's, so the error text says which count it gives."""
+    return f"{attempts} {'try' if attempts == 1 else 'tries'} this run"

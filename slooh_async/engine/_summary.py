@@ -8,11 +8,12 @@ so the figures on screen and in ``--json`` come from one place. The run's own fa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
-from ._events import Event, FileDone, FileFailed, FilePlanned, ListingEnded, Notice
+from ._events import Event, FileDone, FileFailed, FilePlanned, ListingEnded, Notice, relative_text
 
-__all__ = ["RunSummary"]
+__all__ = ["FileEntry", "FileList", "RunSummary"]
 
 
 @dataclass
@@ -98,3 +99,64 @@ class RunSummary:
             "error": self.error,
             "warnings": self.warnings,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """One file a run downloaded, failed on, or (dry run) would download."""
+
+    key: str
+    file: str
+    status: Literal["downloaded", "failed", "planned"]
+    path: Path | None
+    bytes: int | None = None
+    error: str | None = None
+    note: str | None = None
+
+    def to_json(self, base: Path | None = None) -> dict[str, Any]:
+        """The entry of ``--json``'s ``files``; ``path`` relative to the library ``base``."""
+        return {
+            "key": self.key,
+            "file": self.file,
+            "status": self.status,
+            "path": None if self.path is None else relative_text(self.path, base),
+            "bytes": self.bytes,
+            "error": self.error,
+            "note": self.note,
+        }
+
+
+@dataclass
+class FileList:
+    """The files a run touched, one entry each, in the order they finished.
+
+    A sink of its own, added only when someone asks for the list (``--json``): a run of
+    60,000 files should not hold 60,000 entries for nothing. Files the library had already
+    (tracked, or found on disk) are counted by the summary, not listed.
+    """
+
+    entries: list[FileEntry] = field(default_factory=list)
+
+    def emit(self, event: Event) -> None:
+        """Keep the events that name a file's outcome."""
+        match event:
+            case FilePlanned(action="download", key=key, file=name, path=path, note=note):
+                self.entries.append(FileEntry(key, name, "planned", path, note=note))
+            case FilePlanned(action="failed", key=key, file=name, error=error):
+                self.entries.append(FileEntry(key, name, "failed", None, error=error))
+            case FileDone(key=key, file=name, path=path, size=size):
+                self.entries.append(FileEntry(key, name, "downloaded", path, size))
+            case FileFailed(key=key, file=name, path=path, error=error):
+                self.entries.append(FileEntry(key, name, "failed", path, error=error))
+            case _:
+                pass
+
+    def to_json(self, base: Path | None = None) -> list[dict[str, Any]]:
+        """The ``files`` list of ``--json``; for a real run, planned entries are replaced by
+        their outcome (downloaded or failed), and files never reached stay ``planned``."""
+        finished = {e.key for e in self.entries if e.status != "planned"}
+        return [
+            entry.to_json(base)
+            for entry in self.entries
+            if entry.status != "planned" or entry.key not in finished
+        ]

@@ -289,3 +289,41 @@ async def test_the_limiter_is_an_async_context_manager() -> None:
     async with limiter:
         pass
     assert limiter.sent == 2 and anyio.current_time() == pytest.approx(SPAN)
+
+
+@pytest.mark.anyio
+async def test_a_place_frees_a_window_after_its_answer_came_not_after_it_left() -> None:
+    """The window is counted as the server sees it: a request's place is dated when its
+    answer arrives, so one that took 5 s on its way frees its place 5 s later than one
+    answered at once; requests still on their way hold their places however long."""
+    limiter = limiter_of(2)
+    sent: list[float] = []
+
+    async def request(in_flight: float) -> None:
+        async with limiter.slot() as slot:
+            sent.append(anyio.current_time())
+            await anyio.sleep(in_flight)
+            slot.arrived()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(request, 5.0)  # answered at 5 s
+        tg.start_soon(request, 0.0)  # answered at once
+        await anyio.sleep(0.001)
+        tg.start_soon(request, 0.0)  # waits for the second's place: 0 + 60.6
+        tg.start_soon(request, 0.0)  # then for the first's: 5 + 60.6
+    assert sent == pytest.approx([0.0, 0.0, SPAN, 5.0 + SPAN], abs=0.01)
+
+    slow = limiter_of(1)
+    times: list[float] = []
+    start = anyio.current_time()
+
+    async def held(seconds: float) -> None:
+        async with slow.slot():
+            times.append(anyio.current_time())
+            await anyio.sleep(seconds)  # no answer yet: the place stays taken
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(held, 100.0)
+        await anyio.sleep(0.001)
+        tg.start_soon(held, 0.0)
+    assert [when - start for when in times] == pytest.approx([0.0, 100.0 + SPAN], abs=0.3)

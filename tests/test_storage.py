@@ -356,3 +356,18 @@ async def test_verified_files_get_their_observation_time_too(host: Host, tmp_pat
         fetcher = Fetcher(http, RateLimiter(0), RetryPolicy.no_wait(1), verify=True)
         result = await fetcher.fetch(URL, tmp_path / "v.png", mtime=when)
     assert result.path.stat().st_mtime == when.timestamp()
+
+
+async def test_a_folder_deleted_after_a_download_is_made_again(
+    fetcher: Fetcher, tmp_path: Path
+) -> None:
+    """Folders already made are remembered (one mkdir per new folder), but one deleted since
+    (by the user, between two runs of one process) is made again, not an error."""
+    import shutil
+
+    first = tmp_path / "lib" / "M42" / "a.png"
+    await fetcher.fetch(URL, first)
+    shutil.rmtree(tmp_path / "lib")
+    again = tmp_path / "lib" / "M42" / "b.png"
+    result = await fetcher.fetch(URL, again)
+    assert result.path == again and again.read_bytes() == BODY

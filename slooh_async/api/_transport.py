@@ -95,13 +95,13 @@ class ApiTransport:
         """POST with retries on transport errors, timeouts, 408/429/5xx; returns JSON."""
         attempt = 0
         while True:
-            await self.limiter.acquire()
             self.calls[path] += 1
-            started = time.monotonic()
             retry_after: float | None = None
             failure: str | None
             try:
-                response = await self._post(path, body)
+                async with self.limiter.slot():  # dated when the answer is in
+                    started = time.monotonic()
+                    response = await self._post(path, body)
             except httpx.TransportError as exc:
                 reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 failure = f"cannot reach {self.base_url}: {redact(reason)}"

@@ -260,7 +260,13 @@ class _PartFile:
     def _prepare(self) -> None:
         """Make the folder, keep the validator, and (resuming) hash the bytes kept."""
         _ensure_folder(self.part.parent)
-        _write_small(self.meta, (self.validator or Validator()).to_text())
+        validator = (self.validator or Validator()).to_text()
+        try:
+            _write_small(self.meta, validator)
+        except FileNotFoundError:  # the folder went away since it was remembered as made
+            _known_folders.discard(self.part.parent)
+            _ensure_folder(self.part.parent)
+            _write_small(self.meta, validator)
         self.hasher = hashlib.new(self.algorithm) if self.algorithm else None
         if self.hasher is not None and self._offset > 0:
             with os.fdopen(_open_safely(str(self.part), os.O_RDONLY), "rb") as handle:
@@ -532,9 +538,12 @@ class Fetcher:
         if offset > 0 and part.validator and (tag := part.validator.if_range()):
             headers["If-Range"] = tag
         fmt = format_of(part.dest.suffix or ".")
-        await self.limiter.acquire()
         try:
-            async with self.http.stream("GET", url, headers=headers) as response:
+            async with (
+                self.limiter.slot() as slot,
+                self.http.stream("GET", url, headers=headers) as response,
+            ):
+                slot.arrived()  # the host has the request: its place in the budget is dated
                 expected, has_body = self._start(response, part, offset, fmt)
                 etag = response.headers.get("ETag")
                 part.algorithm = self._algorithm_for(expected)

@@ -117,14 +117,17 @@ def run_bare(tmp: Path, lines: list[str], threads: int, expected: int, tag: str)
 
 
 def run_cli(
-    tmp: Path, srv: ServerProcess, threads: int, expected: int, tag: str, **download: int
-) -> Timed:
+    tmp: Path, srv: ServerProcess, threads: int, expected: int, tag: str,
+    slooh: list[str] | None = None, **download: int | None,
+) -> Timed:  # fmt: skip
+    """``slooh download --json --quiet`` into a fresh library (``slooh``: another build's
+    command, for an A/B; default: this one's)."""
     library = tmp / f"lib-{tag}"
     config = write_config(tmp / f"config-{tag}.json", srv.base_url, library, threads=threads,
                           **download)  # fmt: skip
     try:
         env = cli_env(tmp / "home", config)
-        command = [*slooh_command(), "download", "--json", "--quiet"]
+        command = [*(slooh or slooh_command()), "download", "--json", "--quiet"]
         timed = check(run_timed(command, env=env), "slooh download")
         summary = timed.json()
         if summary["downloaded"] != expected or summary["failed"]:

@@ -38,6 +38,7 @@ from ._events import (
     Notice,
     NullSink,
 )
+from ._headers import with_fits_header
 from ._listing import Known, Lister
 from ._planning import DownloadJob, DownloadRequest, Planner
 from ._producer import Producer
@@ -313,18 +314,24 @@ class Pipeline:
                 number, picture.key, picture.filename, result.path, result.size, result.attempts
             )
         )
-        await writer.add(
-            ImageRow.from_picture(
-                picture,
-                status="done",
-                path=result.path,
-                size=result.size,
-                hash=result.hash,
-                hash_algorithm=result.hash_algorithm,
-                attempts=result.attempts,
-                session_id=self.planner.session_id,
-            )
+        row = ImageRow.from_picture(
+            picture,
+            status="done",
+            path=result.path,
+            size=result.size,
+            hash=result.hash,
+            hash_algorithm=result.hash_algorithm,
+            attempts=result.attempts,
+            session_id=self.planner.session_id,
         )
+        if row.is_fits:
+            # shielded: the file is in place, its row must reach the writer even when the
+            # grace period after Ctrl-C ends right now
+            with anyio.CancelScope(shield=True):
+                row = await anyio.to_thread.run_sync(with_fits_header, row)
+            if row.fits_error:
+                emit(Notice(f"{picture.filename}: {row.fits_error} (the file is kept)", "warning"))
+        await writer.add(row)
 
 
 async def _feed(

@@ -276,3 +276,22 @@ def test_a_schema_3_library_is_read_then_upgraded(library: Library, tmp_path: Pa
         assert db.execute("SELECT * FROM images ORDER BY key").fetchall() == images
         assert db.execute("SELECT * FROM sessions ORDER BY id").fetchall() == sessions
         assert db.execute("SELECT count(*) FROM fits_headers").fetchone()[0] == frames
+
+
+def test_a_refresh_that_fails_is_a_warning(
+    server: FakeSlooh, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A gallery that cannot be refreshed (another build holds it) leaves the download's
+    exit code and document alone: one more warning, gallery null."""
+    import filelock
+
+    library = make_library(tmp_path, monkeypatch, server, gallery={})
+    (library.root / ".slooh").mkdir(parents=True)
+    with filelock.FileLock(library.root / ".slooh" / "gallery.lock"):
+        result = library.run("download", "--limit", "2", "--json")
+    run = json.loads(result.stdout)
+    assert result.exit_code == 0 and run["downloaded"] == 2 and run["gallery"] is None
+    assert [w for w in run["warnings"] if w.startswith("gallery not refreshed: another slooh")]
+    with filelock.FileLock(library.root / ".slooh" / "gallery.lock"):
+        code, doc = library.run_json("gallery")
+    assert code == 2 and "another slooh is building the gallery" in doc["error"]

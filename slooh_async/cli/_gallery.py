@@ -10,6 +10,7 @@ not contradict.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,6 +52,8 @@ __all__ = [
     "gallery_line",
     "refresh_after_run",
 ]
+
+log = logging.getLogger("slooh_async.cli")
 
 #: ``gallery --json``'s keys (``error`` and ``exit_code`` come on top)
 GALLERY_KEYS = (
@@ -254,8 +257,6 @@ def refresh_after_run(
     """``gallery.auto``: refresh the gallery after a run that downloaded something (not a
     dry run, not an interrupted one); ``always`` for the demo. The URL goes to
     ``outcome.gallery``; a failure is a warning, never the run's exit code."""
-    from .._exceptions import SloohError
-
     summary = outcome.summary
     wanted = always or (settings.gallery.auto and summary.downloaded > 0)
     if not wanted or summary.dry_run or summary.interrupted:
@@ -263,14 +264,25 @@ def refresh_after_run(
     try:
         with phase_progress(quiet=output.quiet or output.machine) as progress:
             built = build_library_gallery(settings, progress)
-    except (SloohError, OSError, ValueError) as exc:
-        message = f"gallery not refreshed: {exc}"
+    except (Exception, KeyboardInterrupt) as exc:
+        # whatever stops the gallery (a full disk, a locked build, Ctrl-C now, a bug), the
+        # files are downloaded and recorded: the run is reported as it went
+        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+        log.info("gallery not refreshed: %s", reason, exc_info=not _expected(exc))
+        message = f"gallery not refreshed: {reason or type(exc).__name__}"
         summary.warnings.append(message)
         warn(message)
         return
     outcome.gallery = built.report.url
     if not output.machine:
         _show_problems(built.report.problems)
+
+
+def _expected(exc: BaseException) -> bool:
+    """Failures a user meets (their message says it all), as opposed to bugs."""
+    from .._exceptions import SloohError
+
+    return isinstance(exc, SloohError | OSError | KeyboardInterrupt)
 
 
 def gallery_line(outcome: RunOutcome, output: Output) -> None:

@@ -270,7 +270,8 @@ def test_a_schema_3_library_is_read_then_upgraded(library: Library, tmp_path: Pa
     frames = len(header_exptimes(root))
     assert code == 0 and stats["total_frames"] == stats["fits_headers_missing"] == frames
     code, doc = library.run_json("gallery", "--dest", str(root))
-    assert code == 0 and doc["headers_stored"] == frames and doc["problems"] == []
+    assert code == 0 and doc["headers_read"] == doc["headers_stored"] == frames
+    assert doc["problems"] == []
     with sqlite3.connect(tracker_file) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == 4
         assert db.execute("SELECT * FROM images ORDER BY key").fetchall() == images

@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 __all__ = [
     "GALLERY_KEYS",
     "Built",
-    "backfill_headers",
     "build_library_gallery",
     "gallery",
     "gallery_line",
@@ -88,9 +87,11 @@ OpenOpt = Annotated[
 
 @dataclass(frozen=True)
 class Built:
-    """A build's report and how many FITS headers reached the tracker."""
+    """A build's report, how many FITS headers were read from the files (the backfill's and
+    the build's own) and how many reached the tracker."""
 
     report: GalleryReport
+    headers_read: int
     headers_stored: int
 
     def document(self) -> dict[str, Any]:
@@ -107,7 +108,7 @@ class Built:
             "previews_made": report.previews_made,
             "previews_kept": report.previews_kept,
             "previews_removed": report.previews_removed,
-            "headers_read": report.headers_read,
+            "headers_read": self.headers_read,
             "headers_stored": self.headers_stored,
             "elapsed_seconds": round(report.elapsed, 3),
             "problems": report.problems,
@@ -198,7 +199,8 @@ def build_library_gallery(settings: Settings, progress: PhaseProgress) -> Built:
     with _build_lock(base), Tracker.open(
         settings.tracker_path, base_path=base, lock=False
     ) as tracker:
-        stored = backfill_headers(tracker, progress)
+        backfilled = read_missing_headers(tracker, progress)
+        stored = tracker.store_fits_headers(backfilled)
         summaries = tracker.fits_summaries()
         report = build_gallery(
             tracker,
@@ -208,13 +210,7 @@ def build_library_gallery(settings: Settings, progress: PhaseProgress) -> Built:
         )
         new = {k: v for k, v in report.fits_summaries.items() if summaries.get(k) != v}
         stored += tracker.store_fits_headers(new)
-    return Built(report, stored)
-
-
-def backfill_headers(tracker: Tracker, progress: PhaseProgress) -> int:
-    """Read and store the headers of the tracker's frames that have none (older trackers,
-    legacy imports): once per frame. Returns how many were stored."""
-    return tracker.store_fits_headers(read_missing_headers(tracker, progress))
+    return Built(report, len(backfilled) + report.headers_read, stored)
 
 
 def read_missing_headers(tracker: Tracker, progress: PhaseProgress) -> dict[str, Header]:

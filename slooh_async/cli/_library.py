@@ -90,7 +90,7 @@ STATS_KEYS = (
 
 @handle_errors(json_keys=STATS_KEYS)
 def stats(dest: DestOpt = None, json_: JsonOpt = False) -> None:
-    """Totals of your library: files, bytes, formats, telescopes, objects, sessions.
+    """Totals of your library: files, bytes, formats, telescopes, objects, integration time.
 
     Example: slooh stats --json
     """

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 from e2e_support import Library, make_library
 from fits_support import fits_cards
-from gallery_support import file_index, gallery_pages, mtimes, read_page
+from gallery_support import file_index, gallery_pages, mtimes, read_page, tracker_db
 
 from slooh_async.cli._gallery import GALLERY_KEYS
 from slooh_async.fake_server import FakeConfig, FakeSlooh
@@ -230,7 +229,7 @@ def test_export_carries_the_headers(library: Library) -> None:
 def drop_headers(root: Path, *, schema_3: bool = False) -> None:
     """Forget every stored header, as a library of an older version or a legacy import has
     none; ``schema_3``: the table goes too, the tracker becomes a schema-3 tracker."""
-    with sqlite3.connect(root / ".slooh" / "tracker.sqlite3") as db:
+    with tracker_db(root) as db:
         if schema_3:
             db.execute("DROP TABLE fits_headers")
             db.execute("PRAGMA user_version = 3")
@@ -262,8 +261,7 @@ def test_a_schema_3_library_is_read_then_upgraded(library: Library, tmp_path: Pa
     headers from the files."""
     root = copy_of(library, tmp_path)
     drop_headers(root, schema_3=True)
-    tracker_file = root / ".slooh" / "tracker.sqlite3"
-    with sqlite3.connect(tracker_file) as db:
+    with tracker_db(root) as db:
         images = db.execute("SELECT * FROM images ORDER BY key").fetchall()
         sessions = db.execute("SELECT * FROM sessions ORDER BY id").fetchall()
     code, stats = library.run_json("stats", "--dest", str(root))
@@ -272,7 +270,7 @@ def test_a_schema_3_library_is_read_then_upgraded(library: Library, tmp_path: Pa
     code, doc = library.run_json("gallery", "--dest", str(root))
     assert code == 0 and doc["headers_read"] == doc["headers_stored"] == frames
     assert doc["problems"] == []
-    with sqlite3.connect(tracker_file) as db:
+    with tracker_db(root) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == 4
         assert db.execute("SELECT * FROM images ORDER BY key").fetchall() == images
         assert db.execute("SELECT * FROM sessions ORDER BY id").fetchall() == sessions

@@ -5,12 +5,12 @@ backfill names it; the gallery's progress bar on a terminal."""
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from e2e_support import Library, make_library
+from gallery_support import tracker_db
 
 from slooh_async.fake_server import FakeConfig, FakeSlooh
 from slooh_async.media import FitsHeaderError, FitsSummary
@@ -31,13 +31,13 @@ def library(server: FakeSlooh, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 def stored(root: Path) -> dict[str, tuple[float | None, str | None]]:
     """key -> (exptime, error) of every stored header."""
-    with sqlite3.connect(root / ".slooh" / "tracker.sqlite3") as db:
+    with tracker_db(root) as db:
         rows = db.execute("SELECT key, exptime, error FROM fits_headers").fetchall()
     return {key: (exptime, error) for key, exptime, error in rows}
 
 
 def frame_keys(root: Path) -> set[str]:
-    with sqlite3.connect(root / ".slooh" / "tracker.sqlite3") as db:
+    with tracker_db(root) as db:
         rows = db.execute("SELECT key FROM images WHERE kind = 'fits' AND status = 'done'")
         return {key for (key,) in rows}
 
@@ -100,7 +100,7 @@ def test_the_backfill_names_an_unreadable_header(
     """`slooh verify` reading a frame's missing header that does not read names it as a
     problem of that file (exit 1), and stores the reason."""
     assert library.run("download", "--quiet").exit_code == 0
-    with sqlite3.connect(library.root / ".slooh" / "tracker.sqlite3") as db:
+    with tracker_db(library.root) as db:
         db.execute("DELETE FROM fits_headers")
     victims = break_one_header(monkeypatch, "tracker._headers")
     code, doc = library.run_json("verify")
@@ -118,3 +118,24 @@ def test_a_terminal_gets_a_progress_bar(library: Library, monkeypatch: pytest.Mo
     assert result.exit_code == 0
     assert "Making previews" in result.stderr and "━" in result.stderr
     assert (library.root / "index.html").as_uri() in result.stdout
+
+
+def test_verify_on_a_read_only_library_reads_but_cannot_store(library: Library) -> None:
+    """A library that cannot be written: verify checks it (exit 0), reads the missing
+    headers, says it could not store them, and leaves the tracker as it was."""
+    from test_e2e_hostile_disk import read_only
+
+    assert library.run("download", "--quiet").exit_code == 0
+    tracker = library.root / ".slooh" / "tracker.sqlite3"
+    with tracker_db(library.root) as db:
+        db.execute("DELETE FROM fits_headers")
+    with tracker_db(library.root) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    folder = library.root / ".slooh"
+    before = sorted(p.name for p in folder.iterdir())
+    with read_only(library.root, folder, tracker):
+        result = library.run("verify")
+        code, doc = library.run_json("verify")
+    assert result.exit_code == code == 0 and doc["headers_stored"] == 0
+    assert "could not be stored" in result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == before and stored(library.root) == {}

@@ -132,8 +132,11 @@ def test_schema_3_is_migrated_with_its_data(tmp_path: Path) -> None:
         assert len(tracker.sessions()) == 1 and not tracker.needs_full_scan()
         assert tracker.fits_headers() == {}
         assert [r.key for r in tracker.fits_headers_missing()] == ["fits:1:a.fit"]
-    with sqlite3.connect(db) as check:
+    check = sqlite3.connect(db)
+    try:
         assert check.execute("SELECT count(*) FROM fits_headers").fetchone()[0] == 0
+    finally:
+        check.close()
 
 
 def test_a_schema_3_tracker_opened_read_only_has_no_headers(tmp_path: Path) -> None:

@@ -31,7 +31,6 @@ from ._common import (
     stdout_console,
     warn,
 )
-from ._gallery import read_missing_headers
 from ._listing import group_problems, print_moves, print_problems, print_stats
 from ._progress import PhaseProgress, phase_progress
 
@@ -199,14 +198,14 @@ def _check_files(
 ) -> tuple[list[VerifyProblem], dict[str, Header]]:
     """Every done file checked; the FITS headers the tracker lacks read (the backfill),
     an unreadable one named as a problem of its file."""
-    from ..tracker import VerifyProblem, verify_library
+    from ..tracker import VerifyProblem, read_headers, verify_library
 
     total = tracker.count("done")
     problems = verify_library(
         tracker, check_hash=check_hash, progress=lambda done: progress("verify", done, total)
     )
     missing = tracker.fits_headers_missing()
-    headers = read_missing_headers(tracker, progress) if missing else {}
+    headers = read_headers(missing, lambda done, total: progress("headers", done, total))
     named = {problem.key for problem in problems}
     paths = {record.key: record.path for record in missing}
     problems += [

@@ -62,9 +62,19 @@ def expected_digests(server: FakeSlooh, *, fits: bool = True) -> Counter[str]:
 
 
 def make_library(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: FakeSlooh, **download: Any
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    server: FakeSlooh,
+    *,
+    gallery: dict[str, Any] | None = None,
+    **download: Any,
 ) -> Library:
-    """A config file pointing at ``server``; quick retries, no rate limit unless asked."""
+    """A config file pointing at ``server``; quick retries, no rate limit unless asked.
+
+    The gallery is not refreshed after each run (``gallery.auto`` off) unless ``gallery``
+    says otherwise (``{}``: the defaults): tests of downloads count the library's files and
+    need not pay for a gallery build.
+    """
     isolate(monkeypatch, tmp_path)
     root = tmp_path / "library"
     settings = {"rate_limit": 0, "retry_delay": 0.05, "max_retries": 4, "threads": 4, **download}
@@ -79,6 +89,7 @@ def make_library(
                 },
                 "download": settings,
                 "folders": {"base_path": str(root)},
+                "gallery": {"auto": False} if gallery is None else gallery,
             }
         )
     )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -109,3 +112,14 @@ def mtimes(root: Path) -> dict[Path, int]:
     """Modification times (ns) of every gallery file and the home page."""
     files = [p for p in (root / GALLERY_DIR).rglob("*") if p.is_file()]
     return {p: p.stat().st_mtime_ns for p in [*files, root / "index.html"] if p.exists()}
+
+
+@contextmanager
+def tracker_db(root: Path) -> Iterator[sqlite3.Connection]:
+    """The library's tracker database, straight from SQLite: committed and closed after."""
+    db = sqlite3.connect(root / ".slooh" / "tracker.sqlite3")
+    try:
+        with db:
+            yield db
+    finally:
+        db.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,12 +23,18 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
 
 
 def test_demo_builds_a_library_of_real_files(tmp_path: Path) -> None:
-    """The demo exits 0 and its PNG, JPEG and FITS files open; a second run fetches nothing."""
+    """The demo exits 0 and its PNG, JPEG and FITS files open; it ends with its gallery's
+    file:// URL; a second run fetches nothing and gives the same URL."""
     dest = tmp_path / "demo"
     result = CliRunner().invoke(app, ["demo", "--dest", str(dest), "--pictures", "20"])
     assert result.exit_code == 0, result.output
     assert "Downloaded\t" in result.stdout and "demo" in result.stdout  # not a terminal: plain
-    files = [p for p in dest.rglob("*") if p.is_file() and ".slooh" not in p.parts]
+    index = dest.absolute() / "index.html"
+    assert result.stdout.rstrip().endswith(index.as_uri()) and index.is_file()
+    assert (dest / ".slooh" / "gallery" / "files.html").is_file()
+    files = [
+        p for p in dest.rglob("*") if p.is_file() and ".slooh" not in p.parts and p != index
+    ]
     suffixes = {p.suffix for p in files}
     assert {".png", ".fit"} <= suffixes
     for path in files:
@@ -47,4 +54,5 @@ def test_demo_builds_a_library_of_real_files(tmp_path: Path) -> None:
             } <= header.keys()
     again = CliRunner().invoke(app, ["demo", "--dest", str(dest), "--pictures", "20", "--json"])
     assert again.exit_code == 0
-    assert '"downloaded": 0' in again.stdout
+    document = json.loads(again.stdout)
+    assert document["downloaded"] == 0 and document["gallery"] == index.as_uri()

@@ -532,7 +532,12 @@ def test_stats_json_keys_and_values(tracker: Tracker) -> None:
         "FITS": {"files": 1, "bytes": 100},
     }
     assert data["by_telescope"]["Chile One"] == {"files": 2, "bytes": 30}
-    assert data["by_object"] == {"M42": {"files": 2, "bytes": 110}}
+    no_header = {"frames": 1, "exposure_seconds": 0.0}  # its header was never read
+    assert data["by_object"] == {
+        "M42": {"files": 2, "bytes": 110, **no_header, "by_filter": {"Unknown": no_header}}
+    }
+    assert data["by_filter"] == {"Unknown": no_header} and data["fits_headers_missing"] == 1
+    assert (data["total_frames"], data["total_exposure_seconds"]) == (1, 0.0)
     assert data["success_rate"] == 0.75 and data["sessions"] == 1 and data["total_objects"] == 2
     assert datetime.fromisoformat(data["last_download"]).tzinfo is not None
     assert data["recent_sessions"][0]["status"] == "completed"

@@ -2,7 +2,8 @@
 
 The fake server runs in a background thread on free ports; the client reaches it through the
 normal configuration path (a config file written into the demo library, plus the usual
-command-line overrides), so the demo exercises exactly what a real sync does.
+command-line overrides), so the demo exercises exactly what a real sync does. It ends with
+the library's gallery built (the run's ``gallery`` refresh, always on for the demo).
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ def run_demo(
     from ..fake_server import FakeConfig, FakeSlooh
 
     dest = dest.expanduser().absolute()
-    fake = FakeConfig(pictures=pictures, seed=seed, file_size=48 * 1024)
+    # FITS frames of ~360 x 360 pixels: as wide as the gallery's previews, so they (and the
+    # colour composites) are sharp; pictures stay small. 60 pictures take a few seconds.
+    fake = FakeConfig(pictures=pictures, seed=seed, file_size=48 * 1024, fits_size=256 * 1024)
     with FakeSlooh(fake).running() as server:
         config = _write_config(dest, server.base_url, fake.username, fake.password)
         overrides: dict[str, Any] = {

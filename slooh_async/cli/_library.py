@@ -29,14 +29,16 @@ from ._common import (
     setup_logging,
     stderr_console,
     stdout_console,
+    warn,
 )
 from ._listing import group_problems, print_moves, print_problems, print_stats
+from ._progress import PhaseProgress, phase_progress
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from ..config import Settings
-    from ..tracker import Tracker
+    from ..tracker import Header, Tracker, VerifyProblem
 
 
 def _settings(dest: Path | None, json_: bool) -> Settings:
@@ -87,7 +89,7 @@ STATS_KEYS = (
 
 @handle_errors(json_keys=STATS_KEYS)
 def stats(dest: DestOpt = None, json_: JsonOpt = False) -> None:
-    """Totals of your library: files, bytes, formats, telescopes, objects, sessions.
+    """Totals of your library: files, bytes, formats, telescopes, objects, integration time.
 
     Example: slooh stats --json
     """
@@ -132,7 +134,14 @@ def stats(dest: DestOpt = None, json_: JsonOpt = False) -> None:
 
 
 @handle_errors(
-    json_keys=("library", "checked", "files_with_problems", "problems", "fixed")
+    json_keys=(
+        "library",
+        "checked",
+        "files_with_problems",
+        "problems",
+        "fixed",
+        "headers_stored",
+    )
 )
 def verify(
     fix: Annotated[bool, typer.Option("--fix", help="Mark problem files for re-download.")] = False,
@@ -142,20 +151,25 @@ def verify(
 ) -> None:
     """Check every tracked file on disk: exists, size, hash, FITS/PNG/JPEG sanity.
 
-    Exit code 1 when problems are found. Example: slooh verify --fix && slooh download
+    Also reads the FITS headers the tracker does not hold yet (once). Exit code 1 when
+    problems are found. Example: slooh verify --fix && slooh download
     """
     from ..engine import VERIFY_MARK
-    from ..tracker import verify_library
 
     settings = _settings(dest, json_)
-    with _tracker(settings, lock=fix, read_only=not fix) as tracker:
-        problems = verify_library(tracker, check_hash=not no_hash)
+    with phase_progress(quiet=json_) as progress, _tracker(
+        settings, lock=fix, read_only=not fix
+    ) as tracker:
+        problems, headers = _check_files(tracker, not no_hash, progress)
         checked = tracker.count("done")
         if fix and problems:
             for problem in problems:
                 tracker.mark_for_redownload(
                     [problem.key], reason=f"{VERIFY_MARK} {problem.message}"
                 )
+        stored = tracker.store_fits_headers(headers) if fix else 0
+    if headers and not fix:
+        stored = _store_headers(settings, headers)
     files = len(group_problems(problems))
     code = 1 if problems else 0
     if json_:
@@ -169,6 +183,7 @@ def verify(
                     for p in problems
                 ],
                 "fixed": files if fix else 0,
+                "headers_stored": stored,
             },
             exit_code=code,
         )
@@ -176,6 +191,45 @@ def verify(
         print_problems(checked, problems, fix)
     if code:
         raise typer.Exit(code)
+
+
+def _check_files(
+    tracker: Tracker, check_hash: bool, progress: PhaseProgress
+) -> tuple[list[VerifyProblem], dict[str, Header]]:
+    """Every done file checked; the FITS headers the tracker lacks read (the backfill),
+    an unreadable one named as a problem of its file."""
+    from ..tracker import VerifyProblem, read_headers, verify_library
+
+    total = tracker.count("done")
+    problems = verify_library(
+        tracker, check_hash=check_hash, progress=lambda done: progress("verify", done, total)
+    )
+    missing = tracker.fits_headers_missing()
+    headers = read_headers(missing, lambda done, total: progress("headers", done, total))
+    named = {problem.key for problem in problems}
+    paths = {record.key: record.path for record in missing}
+    problems += [
+        VerifyProblem(key, paths.get(key), header)
+        for key, header in headers.items()
+        if isinstance(header, str) and key not in named
+    ]
+    return problems, headers
+
+
+def _store_headers(settings: Settings, headers: dict[str, Header]) -> int:
+    """The headers the check read, stored through a writable tracker (the check itself
+    only reads); a library that cannot be written keeps working, with a warning."""
+    from .._exceptions import SloohError
+    from ..tracker import Tracker
+
+    try:
+        with Tracker.open(
+            settings.tracker_path, base_path=settings.folders.base_path, lock=False
+        ) as tracker:
+            return tracker.store_fits_headers(headers)
+    except SloohError as exc:
+        warn(f"the FITS headers read could not be stored in the tracker: {exc}")
+        return 0
 
 
 @handle_errors(

@@ -21,7 +21,7 @@ from ._common import (
     stdout_console,
 )
 
-__all__ = ["group_problems", "print_moves", "print_problems", "print_stats"]
+__all__ = ["exposure_text", "group_problems", "print_moves", "print_problems", "print_stats"]
 
 #: rows of a terminal's table of moves (plain lines: all of them)
 MOVE_ROWS = 200
@@ -31,11 +31,63 @@ MOVE_ROWS = 200
 
 
 def print_stats(data: dict[str, Any]) -> None:
-    """``slooh stats``: totals, groups and recent sessions."""
+    """``slooh stats``: totals, groups, integration time and recent sessions."""
     if plain_output():
         print_lines(_stats_lines(data))
     else:
         _stats_tables(data)
+    missing = data["fits_headers_missing"]
+    if missing:
+        frames = plural(missing, "FITS frame")
+        stderr_console().print(
+            f"{frames} {'has' if missing == 1 else 'have'} no header read yet (their "
+            "exposure is not counted): `slooh verify` or `slooh gallery` reads them once.",
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+def exposure_text(seconds: float) -> str:
+    """``45 s``, ``4.5 min``, ``24 min``, ``3 h 5 min``: an integration time."""
+    if seconds < 59.5:
+        return f"{seconds:.0f} s"
+    minutes = seconds / 60
+    if minutes < 9.95:
+        return f"{minutes:.1f}".removesuffix(".0") + " min"
+    hours, rest = divmod(round(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def _filters_text(by_filter: dict[str, dict[str, Any]]) -> str:
+    """``L 12 min, R 4 min, G 4 min``: exposure per filter, most first."""
+    return ", ".join(
+        f"{name} {exposure_text(counts['exposure_seconds'])}" for name, counts in by_filter.items()
+    )
+
+
+def _integration_rows(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(object, frames, exposure, per filter) of the top objects that have FITS frames,
+    most exposure first, then all objects together."""
+    objects = sorted(
+        ((name, counts) for name, counts in data["by_object"].items() if counts["frames"]),
+        key=lambda pair: (-pair[1]["exposure_seconds"], -pair[1]["frames"], pair[0]),
+    )
+    rows = [_integration_row(name, counts) for name, counts in objects]
+    if data["total_frames"]:
+        everything = {
+            "frames": data["total_frames"],
+            "exposure_seconds": data["total_exposure_seconds"],
+            "by_filter": data["by_filter"],
+        }
+        rows.append(_integration_row("All objects", everything))
+    return rows
+
+
+def _integration_row(name: str, counts: dict[str, Any]) -> tuple[str, str, str, str]:
+    frames, seconds = counts["frames"], counts["exposure_seconds"]
+    return name, f"{frames:,}", exposure_text(seconds), _filters_text(counts["by_filter"])
 
 
 def _totals(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -49,6 +101,8 @@ def _totals(data: dict[str, Any]) -> list[tuple[str, str]]:
         ("Success rate", f"{rate:.1%}" if rate is not None else "-"),
         ("Sessions", f"{data['sessions']:,}"),
         ("Last download", local_time(data["last_download"]) or "never"),
+        ("FITS frames", f"{data['total_frames']:,}"),
+        ("Integration", exposure_text(data["total_exposure_seconds"])),
         ("On disk", f"{plural(folders['files'], 'file')}, {human_bytes(folders['bytes'])}"),
         ("Unfinished (.part)", f"{folders['part_files']:,}"),
     ]
@@ -75,6 +129,7 @@ _GROUPS = (
 
 def _stats_lines(data: dict[str, Any]) -> Iterator[list[str]]:
     """``library PATH``, ``total NAME VALUE``, ``format|telescope|object NAME FILES SIZE``,
+    ``integration OBJECT FRAMES EXPOSURE PER-FILTER``, ``filter NAME FRAMES EXPOSURE``,
     ``session ID STARTED STATUS COMMAND DOWNLOADED FAILED SIZE``: one a line."""
     yield ["library", str(data["library"])]
     for label, value in _totals(data):
@@ -82,6 +137,11 @@ def _stats_lines(data: dict[str, Any]) -> Iterator[list[str]]:
     for _, key, kind in _GROUPS:
         for name, counts in data[key].items():
             yield [kind, name, f"{counts['files']:,}", human_bytes(counts["bytes"])]
+    for row in _integration_rows(data):
+        if row[0] != "All objects":
+            yield ["integration", *row]
+    for name, counts in data["by_filter"].items():
+        yield ["filter", name, f"{counts['frames']:,}", exposure_text(counts["exposure_seconds"])]
     for session in data["recent_sessions"]:
         yield ["session", *_session_row(session)]
 
@@ -99,12 +159,31 @@ def _stats_tables(data: dict[str, Any]) -> None:
         totals.add_row(label, value)
     console.print(totals)
     console.print(Columns([_group_table(title, data[key]) for title, key, _ in _GROUPS]))
+    integration = _integration_rows(data)
+    if integration:
+        console.print(_integration_table(integration))
     sessions = Table(title="Recent sessions", title_justify="left")
     for column in ("#", "Started", "Status", "Command", "Downloaded", "Failed", "Size"):
         sessions.add_column(column, no_wrap=column in ("Started", "Command"))
     for session in data["recent_sessions"]:
         sessions.add_row(*(escape(cell) for cell in _session_row(session)))
     console.print(sessions)
+
+
+def _integration_table(rows: list[tuple[str, str, str, str]]) -> Any:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="Integration time (FITS frames)", title_justify="left")
+    table.add_column("Object")
+    table.add_column("Frames", justify="right")
+    table.add_column("Exposure", justify="right")
+    table.add_column("By filter")
+    for row in rows:
+        if row[0] == "All objects" and table.row_count:
+            table.add_section()
+        table.add_row(*(escape(cell) for cell in row))
+    return table
 
 
 def _group_table(title: str, groups: dict[str, dict[str, int]]) -> Any:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from .._version import __version__
-from . import _config, _library, _login, _sync
+from . import _config, _gallery, _library, _login, _sync
 from ._common import STATE, setup_logging
 from ._options import (
     ConfigOpt,
@@ -105,6 +105,7 @@ _add("verify", _library.verify)
 _add("import-tracker", _library.import_tracker)
 _add("export", _library.export, short_option=False)
 _add("reorganize", _library.reorganize)
+_add("gallery", _gallery.gallery)
 _add("demo", _sync.demo)
 
 

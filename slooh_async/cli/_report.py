@@ -41,7 +41,8 @@ __all__ = [
 ]
 
 #: the keys of ``download|mission|demo --json`` (``error`` and ``exit_code`` come on top):
-#: the summary's own keys (RunSummary.to_json), the library, the files, the estimate
+#: the summary's own keys (RunSummary.to_json), the library, the files, the estimate, the
+#: gallery refreshed after the run (``gallery.auto``)
 RUN_KEYS: tuple[str, ...] = (
     "library",
     "total_available",
@@ -59,6 +60,7 @@ RUN_KEYS: tuple[str, ...] = (
     "warnings",
     "files",
     "estimate",
+    "gallery",
 )
 #: ``retry --json``: the run's keys, what failed before and what still fails
 RETRY_KEYS: tuple[str, ...] = (*RUN_KEYS, "failed_before", "still_failing")
@@ -83,13 +85,15 @@ class Output:
 @dataclass
 class RunOutcome:
     """A run as the command reports it: its summary, where its library is, its forecast
-    (for the estimate), and, with ``--json``, the list of its files."""
+    (for the estimate), with ``--json`` the list of its files, and the ``file://`` URL of
+    the gallery refreshed after it."""
 
     summary: RunSummary
     library: Path | None = None
     forecast: Forecast | None = None
     budget: Budget | None = None
     files: FileList | None = None
+    gallery: str | None = None
 
     def document(self) -> dict[str, Any]:
         """The ``--json`` keys of the run (``RUN_KEYS``)."""
@@ -109,6 +113,7 @@ class RunOutcome:
             **data,
             "files": [] if self.files is None else self.files.to_json(self.library),
             "estimate": estimate,
+            "gallery": self.gallery,
             "error": self.summary.error,
         }
 

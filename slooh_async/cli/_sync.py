@@ -45,6 +45,7 @@ from ._common import (
     stdout_console,
 )
 from ._found import check_telescope, require_mission
+from ._gallery import gallery_line
 from ._report import RETRY_KEYS, RUN_KEYS, Output, RunOutcome, finish_run
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ def download(
     after = AfterOptions(exec_file, exec_mission)
     outcome = _execute(request, "download", output, overrides, after=after)
     check_telescope(outcome.summary, telescope)
-    finish_run(outcome, output)
+    finish_run(outcome, output, after=lambda: gallery_line(outcome, output))
 
 
 @handle_errors(json_keys=RUN_KEYS)
@@ -157,7 +158,7 @@ def mission(
     after = AfterOptions(exec_file, exec_mission)
     outcome = _execute(request, "mission", output, overrides, after=after)
     require_mission(outcome.summary, mission_id)
-    finish_run(outcome, output)
+    finish_run(outcome, output, after=lambda: gallery_line(outcome, output))
 
 
 @handle_errors(json_keys=RETRY_KEYS)
@@ -214,6 +215,7 @@ def retry(
         outcome,
         output,
         extra={"failed_before": len(failed), "still_failing": [f["key"] for f in summary.failures]},
+        after=lambda: gallery_line(outcome, output),
     )
 
 
@@ -247,6 +249,7 @@ def _execute(
     import anyio
 
     from ..engine import Fanout, RunOptions, run_download
+    from ._gallery import refresh_after_run
     from ._hooks import after_files
     from ._report import print_plan
     from ._terminal import quit_now, restored_on_quit
@@ -276,6 +279,7 @@ def _execute(
                 hooks.close(finished=finished)
     if request.dry_run and not output.machine and not output.quiet:
         print_plan(outcome)
+    refresh_after_run(settings, outcome, output, always=command == "demo")
     return outcome
 
 
@@ -352,11 +356,13 @@ def demo(
 
     output = Output(json_, False, quiet)
     outcome = run_demo(dest, pictures=pictures, seed=seed, output=output, execute=_execute)
-    finish_run(outcome, output, after=None if json_ else lambda: show_library(dest, quiet))
+    finish_run(
+        outcome, output, after=None if json_ else lambda: show_library(dest, quiet, outcome)
+    )
 
 
-def show_library(dest: Path, quiet: bool) -> None:
-    """The demo's closing words: the folder tree it made and what to try next."""
+def show_library(dest: Path, quiet: bool, outcome: RunOutcome | None = None) -> None:
+    """The demo's closing words: the folder tree it made, its gallery, what to try next."""
     from ._demo import render_tree
 
     if quiet:
@@ -368,3 +374,10 @@ def show_library(dest: Path, quiet: bool) -> None:
         f"twice. Then try `slooh stats --dest {dest}`.",
         markup=False,
     )
+    if outcome is not None and outcome.gallery is not None:
+        console.print(
+            f"\nIts gallery (open it in a web browser, or run "
+            f"`slooh gallery --open --dest {dest}`):\n{outcome.gallery}",
+            markup=False,
+            soft_wrap=True,
+        )

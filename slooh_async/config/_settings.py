@@ -28,6 +28,7 @@ __all__ = [
     "SECTIONS",
     "DownloadSettings",
     "FolderSettings",
+    "GallerySettings",
     "Settings",
     "SloohSettings",
     "TrackerSettings",
@@ -237,6 +238,25 @@ class TrackerSettings(BaseModel):
         return _absolute(value)
 
 
+class GallerySettings(BaseModel):
+    """The gallery written into the library (docs/gallery.md)."""
+
+    model_config = _FROZEN
+
+    auto: bool = True
+    index_name: str = Field("index.html", min_length=1, max_length=100)
+
+    @field_validator("index_name")
+    @classmethod
+    def _plain_file_name(cls, value: str) -> str:
+        value = value.strip()
+        if not value or value in {".", ".."} or any(c in value for c in '/\\:\x00'):
+            raise ValueError("must be a plain file name (no folder), like index.html")
+        if value.startswith("."):
+            raise ValueError("must not start with a dot (a hidden file)")
+        return value
+
+
 class Settings(BaseModel):
     """Every setting slooh-async reads, validated and frozen."""
 
@@ -246,6 +266,7 @@ class Settings(BaseModel):
     download: DownloadSettings = Field(default_factory=DownloadSettings)
     folders: FolderSettings = Field(default_factory=FolderSettings)
     tracker: TrackerSettings = Field(default_factory=TrackerSettings)
+    gallery: GallerySettings = Field(default_factory=GallerySettings)
 
     @property
     def tracker_path(self) -> Path:
@@ -258,4 +279,5 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "download": DownloadSettings,
     "folders": FolderSettings,
     "tracker": TrackerSettings,
+    "gallery": GallerySettings,
 }

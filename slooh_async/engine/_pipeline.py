@@ -25,7 +25,7 @@ import anyio
 from anyio.abc import ObjectReceiveStream, ObjectSendStream
 
 from .._exceptions import DownloadError, SloohError, StorageError
-from ..api import SloohClient
+from ..api import Picture, SloohClient
 from ..tracker import ImageRow, Tracker
 from ._events import (
     EventSink,
@@ -38,11 +38,12 @@ from ._events import (
     Notice,
     NullSink,
 )
+from ._headers import with_fits_header
 from ._listing import Known, Lister
 from ._planning import DownloadJob, DownloadRequest, Planner
 from ._producer import Producer
 from ._signals import open_stop_signals
-from ._storage import Fetcher
+from ._storage import Fetcher, FetchResult
 from ._summary import RunSummary
 
 __all__ = ["Pipeline"]
@@ -313,18 +314,30 @@ class Pipeline:
                 number, picture.key, picture.filename, result.path, result.size, result.attempts
             )
         )
-        await writer.add(
-            ImageRow.from_picture(
-                picture,
-                status="done",
-                path=result.path,
-                size=result.size,
-                hash=result.hash,
-                hash_algorithm=result.hash_algorithm,
-                attempts=result.attempts,
-                session_id=self.planner.session_id,
-            )
+        await writer.add(await self._done_row(picture, result))
+
+    async def _done_row(self, picture: Picture, result: FetchResult) -> ImageRow:
+        """The row of a file now in place; a FITS frame's carries its header, read in a
+        worker thread (shielded: the row must reach the writer even when the grace period
+        after Ctrl-C ends right now). An unreadable header is a warning, not a failure."""
+        row = ImageRow.from_picture(
+            picture,
+            status="done",
+            path=result.path,
+            size=result.size,
+            hash=result.hash,
+            hash_algorithm=result.hash_algorithm,
+            attempts=result.attempts,
+            session_id=self.planner.session_id,
         )
+        if not row.is_fits:
+            return row
+        with anyio.CancelScope(shield=True):
+            row = await anyio.to_thread.run_sync(with_fits_header, row)
+        if row.fits_error:
+            kept = f"{picture.filename}: {row.fits_error} (the file is kept)"
+            self._emit(Notice(kept, "warning"))
+        return row
 
 
 async def _feed(

@@ -19,6 +19,7 @@ from ..api import PageInfo, Picture
 from ..organizer import part_path
 from ..tracker import ImageRow, Tracker
 from ._events import EventSink, FilePlanned, ListingPage, Notice
+from ._headers import with_fits_header
 from ._listing import GONE, Outcome
 from ._planning import DownloadJob, PagePlan, Planner
 
@@ -66,7 +67,8 @@ class Producer:
             parts = {j.picture.key for j in plan.jobs if j.resume and part_path(j.dest).exists()}
             return plan, parts
         if plan.records:
-            self.tracker.record_batch(plan.records)
+            # files adopted from disk bring their FITS headers, as downloaded ones do
+            self.tracker.record_batch([with_fits_header(row) for row in plan.records])
         if plan.pending:
             self.tracker.mark_pending(plan.pending)
         return plan, set()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._lazy import lazy_getattr
+from ._headers import Header, read_headers
 from ._lock import lock_path_for
 from ._moves import MoveFailed, move_file
 from ._records import (
@@ -20,7 +21,7 @@ from ._records import (
 )
 from ._schema import SCHEMA_VERSION
 from ._sessions import LegacySession
-from ._stats import GroupCount, TrackerStats
+from ._stats import Exposure, GroupCount, ObjectCount, TrackerStats
 from ._tracker import Tracker
 
 if TYPE_CHECKING:
@@ -47,13 +48,16 @@ __getattr__ = lazy_getattr(__name__, _LAZY, globals())
 __all__ = [
     "EXPORT_COLUMNS",
     "SCHEMA_VERSION",
+    "Exposure",
     "GroupCount",
+    "Header",
     "ImageRecord",
     "ImageRow",
     "ImageStatus",
     "ImportReport",
     "LegacySession",
     "MoveFailed",
+    "ObjectCount",
     "SessionRecord",
     "SessionStatus",
     "Tracker",
@@ -65,5 +69,6 @@ __all__ = [
     "legacy_key",
     "lock_path_for",
     "move_file",
+    "read_headers",
     "verify_library",
 ]

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..media import FitsSummary
 from ..organizer import object_name
 
 if TYPE_CHECKING:
@@ -92,12 +93,20 @@ class ImageRecord:
     session_id: int | None = None
     position: int | None = None
 
+    @property
+    def is_fits(self) -> bool:
+        """Whether the file is a FITS frame (its header can be read)."""
+        return self.kind == "fits" or self.format.upper() == "FITS"
+
 
 @dataclass(frozen=True, slots=True)
 class ImageRow:
     """What the pipeline reports about one file after trying it (or when it plans it).
 
     ``attempts`` counts the tries of *this* run: the tracker adds it to the stored count.
+    A ``done`` FITS frame may carry what its header says (``fits_header``) or why it could
+    not be read (``fits_error``): the tracker stores either in the same transaction,
+    replacing what it held for the key.
     """
 
     key: str
@@ -122,6 +131,13 @@ class ImageRow:
     error: str | None = None
     attempts: int = 0
     session_id: int | None = None
+    fits_header: FitsSummary | None = None
+    fits_error: str | None = None
+
+    @property
+    def is_fits(self) -> bool:
+        """Whether the file is a FITS frame (its header can be read)."""
+        return self.kind == "fits" or self.format.upper() == "FITS"
 
     @classmethod
     def from_picture(

@@ -19,6 +19,7 @@ from .._exceptions import ConfigError, StorageError
 
 __all__ = [
     "APPLICATION_ID",
+    "FITS_HEADERS_VERSION",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "connect",
@@ -108,7 +109,36 @@ _V3 = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+_V4 = (
+    # What each FITS frame's header says (read once, when the file is finished or by the
+    # backfill of `slooh verify` / `slooh gallery`): one row per image key, or the reason its
+    # header could not be read (`error`). A table of its own rather than columns of `images`:
+    # pictures have no header, the images upserts stay as they are, and a forgotten record
+    # takes its header along (ON DELETE CASCADE).
+    """
+    CREATE TABLE fits_headers (
+        key        TEXT PRIMARY KEY REFERENCES images (key) ON DELETE CASCADE,
+        date_obs   TEXT,
+        exptime    REAL,
+        filter     TEXT,
+        object     TEXT,
+        telescope  TEXT,
+        instrument TEXT,
+        ra_deg     REAL,
+        dec_deg    REAL,
+        naxis1     INTEGER,
+        naxis2     INTEGER,
+        bitpix     INTEGER,
+        error      TEXT,
+        read_at    TEXT NOT NULL
+    )
+    """,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
+#: The first schema version with the ``fits_headers`` table (an older tracker opened
+#: read-only has none: its frames read as headers not yet read).
+FITS_HEADERS_VERSION = 4
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,16 +1,31 @@
-"""``slooh stats``: library totals and breakdowns, computed in one read snapshot."""
+"""``slooh stats``: library totals and breakdowns, computed in one read snapshot.
+
+Integration time, the figure astrophotographers count, is the sum of the ``EXPTIME`` of the
+``done`` FITS frames (from the ``fits_headers`` table), per object and per filter. A frame's
+filter is the tracker's short name (L, R, Ha...), else its header's ``FILTER``, as the gallery
+shows it. Frames whose header was not read yet count as frames without exposure.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ._headers import FITS_DONE, count_missing, has_headers
 from ._records import SessionRecord, from_iso, to_iso
 from ._sessions import list_sessions
 
-__all__ = ["UNKNOWN_GROUP", "GroupCount", "TrackerStats", "compute_stats"]
+__all__ = [
+    "UNKNOWN_GROUP",
+    "Exposure",
+    "GroupCount",
+    "ObjectCount",
+    "TrackerStats",
+    "compute_stats",
+]
 
 #: The group name for files whose format, telescope or object is not known.
 UNKNOWN_GROUP = "Unknown"
@@ -29,6 +44,40 @@ class GroupCount:
 
 
 @dataclass(frozen=True, slots=True)
+class Exposure:
+    """FITS frames and their total exposure (seconds) in one group."""
+
+    frames: int = 0
+    seconds: float = 0.0
+
+    def plus(self, frames: int, seconds: float) -> Exposure:
+        return Exposure(self.frames + frames, self.seconds + seconds)
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"frames": n, "exposure_seconds": s}`` (to the millisecond)."""
+        return {"frames": self.frames, "exposure_seconds": round(self.seconds, 3)}
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectCount:
+    """An object's files and bytes, and its integration: in all and per filter."""
+
+    files: int
+    bytes: int
+    exposure: Exposure = field(default_factory=Exposure)
+    by_filter: dict[str, Exposure] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """``{files, bytes, frames, exposure_seconds, by_filter: {name: {frames, ...}}}``."""
+        return {
+            "files": self.files,
+            "bytes": self.bytes,
+            **self.exposure.to_json(),
+            "by_filter": {name: count.to_json() for name, count in self.by_filter.items()},
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class TrackerStats:
     """What the library holds. File counts and bytes are of ``done`` files only."""
 
@@ -42,8 +91,11 @@ class TrackerStats:
     total_objects: int
     by_format: dict[str, GroupCount] = field(default_factory=dict)
     by_telescope: dict[str, GroupCount] = field(default_factory=dict)
-    by_object: dict[str, GroupCount] = field(default_factory=dict)
+    by_object: dict[str, ObjectCount] = field(default_factory=dict)
     recent_sessions: list[SessionRecord] = field(default_factory=list)
+    exposure: Exposure = field(default_factory=Exposure)
+    by_filter: dict[str, Exposure] = field(default_factory=dict)
+    headers_missing: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """The ``stats --json`` object (shape documented in docs/tracker.md)."""
@@ -58,8 +110,12 @@ class TrackerStats:
             "total_objects": self.total_objects,
             "by_format": _groups_json(self.by_format),
             "by_telescope": _groups_json(self.by_telescope),
-            "by_object": _groups_json(self.by_object),
+            "by_object": {name: count.to_json() for name, count in self.by_object.items()},
             "recent_sessions": [session.to_json() for session in self.recent_sessions],
+            "total_frames": self.exposure.frames,
+            "total_exposure_seconds": round(self.exposure.seconds, 3),
+            "by_filter": {name: count.to_json() for name, count in self.by_filter.items()},
+            "fits_headers_missing": self.headers_missing,
         }
 
 
@@ -85,6 +141,7 @@ def compute_stats(conn: sqlite3.Connection, *, top: int, recent: int) -> Tracker
         objects = conn.execute(
             "SELECT count(DISTINCT object_name) FROM images WHERE status = 'done'"
         ).fetchone()[0]
+        integration = _integration(conn)
         return TrackerStats(
             total_images=done,
             total_bytes=done_bytes,
@@ -96,8 +153,11 @@ def compute_stats(conn: sqlite3.Connection, *, top: int, recent: int) -> Tracker
             total_objects=objects,
             by_format=_group_by(conn, "format"),
             by_telescope=_group_by(conn, "telescope"),
-            by_object=_group_by(conn, "object_name", limit=top),
+            by_object=_objects(_group_by(conn, "object_name", limit=top), integration),
             recent_sessions=list_sessions(conn, limit=recent),
+            exposure=_total(integration.values()),
+            by_filter=_by_filter(integration),
+            headers_missing=count_missing(conn),
         )
     finally:
         conn.execute("COMMIT")
@@ -116,3 +176,59 @@ def _group_by(conn: sqlite3.Connection, column: str, limit: int = -1) -> dict[st
         previous = groups.get(label, GroupCount(0, 0))
         groups[label] = GroupCount(previous.files + files, previous.bytes + size)
     return groups
+
+
+#: (object, filter) -> frames and seconds, as :func:`_integration` reads them
+_Integration = dict[tuple[str, str], Exposure]
+
+
+def _integration(conn: sqlite3.Connection) -> _Integration:
+    """Frames and exposure of the ``done`` FITS frames per (object, filter)."""
+    if has_headers(conn):
+        sql = (
+            "SELECT images.object_name,"
+            " COALESCE(NULLIF(images.filter, ''), NULLIF(h.filter, ''), ''),"
+            " count(*), COALESCE(sum(h.exptime), 0)"
+            " FROM images LEFT JOIN fits_headers AS h ON h.key = images.key"
+            f" WHERE {FITS_DONE}"  # its columns are the images table's alone
+            " GROUP BY 1, 2"
+        )
+    else:  # an older tracker read as it is: frames, no exposure known
+        sql = (
+            "SELECT object_name, COALESCE(filter, ''), count(*), 0 FROM images"
+            f" WHERE {FITS_DONE} GROUP BY 1, 2"
+        )
+    found: _Integration = {}
+    for name, band, frames, seconds in conn.execute(sql):
+        group = (_label(name), _label(band))
+        found[group] = found.get(group, Exposure()).plus(frames, float(seconds))
+    return found
+
+
+def _label(name: str | None) -> str:
+    return (name or "").strip() or UNKNOWN_GROUP
+
+
+def _total(counts: Iterable[Exposure]) -> Exposure:
+    total = Exposure()
+    for count in counts:
+        total = total.plus(count.frames, count.seconds)
+    return total
+
+
+def _by_filter(integration: _Integration, name: str | None = None) -> dict[str, Exposure]:
+    """Per filter (of the object ``name``, or of all), most exposure first."""
+    groups: dict[str, Exposure] = {}
+    for (object_name, band), count in integration.items():
+        if name is None or object_name == name:
+            groups[band] = groups.get(band, Exposure()).plus(count.frames, count.seconds)
+    return dict(sorted(groups.items(), key=lambda kv: (-kv[1].seconds, -kv[1].frames, kv[0])))
+
+
+def _objects(groups: dict[str, GroupCount], integration: _Integration) -> dict[str, ObjectCount]:
+    """The top objects' counts with their integration."""
+    objects: dict[str, ObjectCount] = {}
+    for name, count in groups.items():
+        by_filter = _by_filter(integration, name)
+        objects[name] = ObjectCount(count.files, count.bytes, _total(by_filter.values()), by_filter)
+    return objects

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
@@ -19,7 +19,9 @@ from typing import Any, Literal
 import filelock
 
 from .._exceptions import StorageError
-from . import _sessions, _state
+from ..media import FitsSummary
+from . import _headers, _sessions, _state
+from ._headers import Header
 from ._lock import acquire_library_lock
 from ._paths import PathCodec
 from ._records import (
@@ -313,8 +315,11 @@ class Tracker:
             return
         now = utc_now()
         params = [row_params(row, self._codec, now, row.status) for row in rows]
+        headers = _headers.row_headers(rows)
         with self._write() as conn:
             conn.executemany(RECORD_BATCH_SQL, params)
+            if headers:
+                _headers.store_headers(conn, headers, now)
 
     def mark_pending(self, rows: Sequence[ImageRow]) -> None:
         """Remember planned files: unknown keys become ``pending``, known ones keep their status."""
@@ -365,6 +370,32 @@ class Tracker:
             before = conn.total_changes
             conn.executemany(IMPORT_SQL, params)
             return conn.total_changes - before
+
+    # ------------------------------------------------------------------ FITS headers
+
+    def fits_headers(self, keys: Sequence[str] | None = None) -> dict[str, Header]:
+        """The stored FITS headers of ``keys`` (all when ``None``): each a ``FitsSummary``,
+        or why that header could not be read (text)."""
+        with self._read() as conn:
+            return _headers.load_headers(conn, keys)
+
+    def fits_summaries(self) -> dict[str, FitsSummary]:
+        """Every stored header that could be read, by key (what the gallery is given)."""
+        return {k: h for k, h in self.fits_headers().items() if isinstance(h, FitsSummary)}
+
+    def fits_headers_missing(self) -> list[ImageRecord]:
+        """``done`` FITS frames whose header was never read (the backfill's work)."""
+        with self._read() as conn:
+            sql = _headers.missing_records_sql(conn)
+            return [row_to_record(row, self._codec) for row in conn.execute(sql)]
+
+    def store_fits_headers(self, headers: Mapping[str, Header]) -> int:
+        """Store headers (replacing any held for those keys) in one transaction; keys the
+        tracker does not hold are skipped. Returns how many were stored."""
+        if not headers:
+            return 0
+        with self._write() as conn:
+            return _headers.store_headers(conn, headers, utc_now())
 
     # ------------------------------------------------------------------ mission FITS state
 

@@ -1,0 +1,27 @@
+"""A finished FITS frame's header, read once, to travel with its ``done`` row.
+
+The tracker stores it with the row (``fits_headers``): ``slooh stats`` sums exposure from it
+and the gallery shows it without opening the file again. An unreadable header is the row's
+``fits_error``, never a failed download: the file is whole (the storage checks passed).
+Blocking (astropy reads a few KiB): the pipeline calls it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..media import FitsHeaderError, read_fits_summary
+from ..tracker import ImageRow
+
+__all__ = ["with_fits_header"]
+
+
+def with_fits_header(row: ImageRow) -> ImageRow:
+    """``row`` with its frame's header summary (or why it cannot be read); other rows as
+    they are."""
+    if row.status != "done" or row.path is None or not row.is_fits:
+        return row
+    try:
+        return dataclasses.replace(row, fits_header=read_fits_summary(row.path))
+    except FitsHeaderError as exc:
+        return dataclasses.replace(row, fits_error=str(exc))

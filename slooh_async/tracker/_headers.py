@@ -1,0 +1,143 @@
+"""The ``fits_headers`` table: what each FITS frame's header says, read once per file.
+
+A download that finishes a frame reads its header (the engine, in a worker thread) and the
+``done`` row carries it here, written in the row's own transaction. Frames that were in the
+library before (older trackers, legacy imports, files adopted from disk) get theirs from a
+backfill: :func:`read_headers` reads the frames :func:`missing_sql` selects, and the caller
+stores them (``slooh verify``, ``slooh gallery``). A header that cannot be read is stored too,
+as its reason, so it is not read again until the file is downloaded again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from ..media import FitsHeaderError, FitsSummary, read_fits_summary
+from ._records import ImageRecord, ImageRow, from_iso, to_iso
+from ._schema import FITS_HEADERS_VERSION, schema_version
+from ._sql import SELECT_IMAGES, chunked, placeholders
+
+__all__ = [
+    "HEADER_FIELDS",
+    "Header",
+    "count_missing",
+    "has_headers",
+    "load_headers",
+    "missing_records_sql",
+    "read_headers",
+    "row_headers",
+    "store_headers",
+]
+
+#: A frame's header as the tracker keeps it: its summary, or why it could not be read.
+Header = FitsSummary | str
+
+#: The summary's fields, in the table's column order.
+HEADER_FIELDS: tuple[str, ...] = (
+    "date_obs", "exptime", "filter", "object", "telescope", "instrument", "ra_deg", "dec_deg",
+    "naxis1", "naxis2", "bitpix",
+)  # fmt: skip
+_COLUMNS = ("key", *HEADER_FIELDS, "error", "read_at")
+
+# A key the images table no longer holds (forgotten meanwhile) is skipped, not an error.
+_STORE_SQL = (
+    f"INSERT OR REPLACE INTO fits_headers ({', '.join(_COLUMNS)}) "
+    f"SELECT {placeholders(len(_COLUMNS))} WHERE EXISTS (SELECT 1 FROM images WHERE key = ?)"
+)
+_SELECT = f"SELECT key, {', '.join(HEADER_FIELDS)}, error FROM fits_headers"
+#: ``done`` FITS frames, written as SQL (``images`` columns unqualified).
+FITS_DONE = "status = 'done' AND (kind = 'fits' OR upper(format) = 'FITS')"
+_MISSING = f"{FITS_DONE} AND key NOT IN (SELECT key FROM fits_headers)"
+
+
+def has_headers(conn: sqlite3.Connection) -> bool:
+    """Whether the database has the table (an older tracker opened read-only has not)."""
+    return schema_version(conn) >= FITS_HEADERS_VERSION
+
+
+def row_headers(rows: Iterable[ImageRow]) -> dict[str, Header]:
+    """The headers ``done`` rows carry, by key (the last row of a key wins)."""
+    found: dict[str, Header] = {}
+    for row in rows:
+        if row.status != "done":
+            continue
+        if row.fits_header is not None:
+            found[row.key] = row.fits_header
+        elif row.fits_error is not None:
+            found[row.key] = row.fits_error
+    return found
+
+
+def store_headers(conn: sqlite3.Connection, headers: Mapping[str, Header], now: datetime) -> int:
+    """Write (or replace) the headers of known keys, inside the caller's transaction;
+    returns how many were written."""
+    read_at = to_iso(now)
+    before = conn.total_changes
+    conn.executemany(
+        _STORE_SQL, [(*_values(key, header), read_at, key) for key, header in headers.items()]
+    )
+    return conn.total_changes - before
+
+
+def _values(key: str, header: Header) -> tuple[Any, ...]:
+    if isinstance(header, str):
+        return (key, *(None for _ in HEADER_FIELDS), header)
+    values = [getattr(header, name) for name in HEADER_FIELDS]
+    values[0] = to_iso(header.date_obs)
+    return (key, *values, None)
+
+
+def load_headers(conn: sqlite3.Connection, keys: Sequence[str] | None) -> dict[str, Header]:
+    """The stored headers of ``keys`` (every one when ``None``)."""
+    if not has_headers(conn):
+        return {}
+    if keys is None:
+        return dict(_header_of(row) for row in conn.execute(_SELECT))
+    found: dict[str, Header] = {}
+    for chunk in chunked(list(dict.fromkeys(keys))):
+        sql = f"{_SELECT} WHERE key IN ({placeholders(len(chunk))})"
+        found.update(_header_of(row) for row in conn.execute(sql, chunk))
+    return found
+
+
+def _header_of(row: Sequence[Any]) -> tuple[str, Header]:
+    key, *values, error = row
+    if error is not None:
+        return key, str(error)
+    fields = dict(zip(HEADER_FIELDS, values, strict=True))
+    fields["date_obs"] = from_iso(fields["date_obs"])
+    return key, FitsSummary(**fields)
+
+
+def missing_records_sql(conn: sqlite3.Connection) -> str:
+    """The query of ``done`` frames whose header was never read (all of them in an older
+    tracker), in key order."""
+    where = _MISSING if has_headers(conn) else FITS_DONE
+    return f"{SELECT_IMAGES} WHERE {where} ORDER BY key"
+
+
+def count_missing(conn: sqlite3.Connection) -> int:
+    """How many ``done`` frames have no stored header yet."""
+    where = _MISSING if has_headers(conn) else FITS_DONE
+    return int(conn.execute(f"SELECT count(*) FROM images WHERE {where}").fetchone()[0])
+
+
+def read_headers(
+    records: Sequence[ImageRecord], progress: Callable[[int, int], None] | None = None
+) -> dict[str, Header]:
+    """Read the headers of ``records`` (header only, never the pixels); a file that is not
+    on disk is left out (``slooh verify`` names it), an unreadable header gives its reason.
+    ``progress(done, total)`` follows. Blocking: call it in a worker thread from async code."""
+    found: dict[str, Header] = {}
+    for done, record in enumerate(records, start=1):
+        if record.path is not None and record.path.is_file():
+            try:
+                found[record.key] = read_fits_summary(record.path)
+            except FitsHeaderError as exc:
+                found[record.key] = str(exc)
+        if progress is not None:
+            progress(done, len(records))
+    return found

@@ -237,6 +237,8 @@ def write_config(path: Path, base_url: str, library: Path, **download: Any) -> P
         "slooh": {"base_url": base_url, "username": "demo", "password": "demo"},
         "download": settings,
         "folders": {"base_path": str(library)},
+        # the downloads are measured, not the gallery refreshed after them
+        "gallery": {"auto": False},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(body, indent=2))

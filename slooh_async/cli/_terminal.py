@@ -112,30 +112,50 @@ class NoEcho:
         self._fd = -1
 
     def start(self) -> None:
+        if self._saved is None:
+            off = _echo_off(self._stream)
+            if off is not None:
+                self._fd, self._saved = off
+
+    def stop(self) -> None:
+        """Give the terminal back as it was (idempotent)."""
+        saved, self._saved = self._saved, None
+        if saved is not None:
+            _echo_back(self._fd, saved)
+
+
+if sys.platform != "win32":
+
+    def _echo_off(stream: Any) -> tuple[int, list[Any]] | None:
+        """Turn the terminal's echo off; what it was, to give back (``None``: not a tty)."""
         try:
             import termios
-        except ImportError:  # Windows
-            return
+        except ImportError:  # a POSIX without it (some embedded builds)
+            return None
         try:
-            fd = self._stream.fileno()
-            if not self._stream.isatty():
-                return
+            fd = stream.fileno()
+            if not stream.isatty():
+                return None
             saved = termios.tcgetattr(fd)
             quiet = list(saved)
             quiet[3] &= ~termios.ECHO
             termios.tcsetattr(fd, termios.TCSANOW, quiet)
         except (OSError, ValueError, AttributeError, termios.error):
-            return
-        self._fd, self._saved = fd, saved
+            return None
+        return fd, saved
 
-    def stop(self) -> None:
-        """Give the terminal back as it was (idempotent)."""
-        saved, self._saved = self._saved, None
-        if saved is None:
-            return
+    def _echo_back(fd: int, saved: list[Any]) -> None:
         import termios
 
         try:
-            termios.tcsetattr(self._fd, termios.TCSADRAIN, saved)
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
         except (OSError, termios.error):
             pass
+
+else:  # a Windows console echoes only for a program that reads: nothing to do
+
+    def _echo_off(stream: Any) -> tuple[int, list[Any]] | None:
+        return None
+
+    def _echo_back(fd: int, saved: list[Any]) -> None:
+        return None

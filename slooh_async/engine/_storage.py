@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import stat
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -190,7 +191,7 @@ def _open_safely(path: str, flags: int) -> int:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(errno.EINVAL, "is not a regular file", path)
-        if _NONBLOCK:
+        if _NONBLOCK and sys.platform != "win32":  # opened non-blocking (a FIFO never hangs)
             os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)

@@ -208,8 +208,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add = parser.add_argument
     add("--cases", default="far,budget,cpu", help="far,budget,cpu (default: all)")
-    add("--pictures", type=int, default=14, help="pictures in the far case (their missions' "
-        "FITS frames come along; default 14: about 40 files)")
+    add("--pictures", type=int, default=48, help="pictures in the far case (their missions' "
+        "FITS frames come along; default 48: about 130 files, a minute's download)")
     add("--latency", type=float, default=0.08, help="seconds before every answer (0.08)")
     add("--speed", type=float, default=4e6, help="bytes a second a connection (4e6)")
     add("--threads", type=int, default=4, help="parallel downloads (4)")

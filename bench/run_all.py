@@ -21,7 +21,7 @@ BENCH = Path(__file__).resolve().parent
 
 #: (script, quick arguments, full arguments)
 SCRIPTS: list[tuple[str, list[str], list[str]]] = [
-    ("bench_realistic.py", ["--rounds", "2", "--cases", "far,cpu"], []),
+    ("bench_realistic.py", ["--rounds", "2", "--pictures", "14", "--cases", "far,cpu"], []),
     ("bench_tracker.py", ["1000", "10000"], []),
     ("bench_plan.py", ["--pictures", "1000", "--repeat", "5"], []),
     ("bench_api.py", ["--pictures", "1000", "--seconds", "65"], ["--seconds", "150"]),

@@ -191,6 +191,25 @@ def test_plain_lines_say_where_each_file_was_saved(library: Library) -> None:
     assert sorted(saved) == sorted(relative_files(library))
 
 
+def test_api_retries_are_told_where_they_happen(library: Library, server: FakeSlooh) -> None:
+    """An API call the service keeps failing is retried in the open: a plain line per retry
+    (and a --json-lines "retry" event), not a silent pause; the run goes on without it."""
+    server.set_faults(fail_endpoints={"getMissionImages"})  # only a shortcut of the listing
+    result = library.run("download", "--dry-run")
+    assert result.exit_code == 0, result.output
+    told = re.findall(r"^retrying getMissionImages in \d+ s: (.+)$", result.stderr, re.MULTILINE)
+    assert told == ["HTTP 500"] * 4  # max_retries 4 in the test library
+    events = library.run("download", "--json-lines")
+    retries = [
+        record
+        for record in map(json.loads, events.stdout.splitlines())
+        if record["event"] == "retry"
+    ]
+    assert [(r["what"], r["error"], r["attempt"], r["key"]) for r in retries] == [
+        ("getMissionImages", "HTTP 500", n, None) for n in range(1, 5)
+    ]
+
+
 def test_retry_json_has_the_same_keys_whatever_happened(
     library: Library, server: FakeSlooh
 ) -> None:

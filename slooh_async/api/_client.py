@@ -102,6 +102,15 @@ class SloohClient:
         self.on_relogin: Callable[[], None] | None = None
         register_secret(password)
 
+    @property
+    def on_retry(self) -> Callable[[str, str, float, int], None] | None:
+        """Told of each API call retried: (path, why, seconds until the next try, tries)."""
+        return self._wire.on_retry
+
+    @on_retry.setter
+    def on_retry(self, hook: Callable[[str, str, float, int], None] | None) -> None:
+        self._wire.on_retry = hook
+
     def __repr__(self) -> str:
         return f"SloohClient(base_url={self.base_url!r}, username={self.username!r})"
 

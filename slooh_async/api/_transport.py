@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -67,6 +68,8 @@ class ApiTransport:
         self.calls: Counter[str] = Counter()
         #: seconds the last answer took
         self.last_latency: float | None = None
+        #: told of each retry: (path, why, seconds until the next try, tries so far)
+        self.on_retry: Callable[[str, str, float, int], None] | None = None
 
     async def open(self) -> None:
         self._http = httpx.AsyncClient(
@@ -119,6 +122,8 @@ class ApiTransport:
             if retry_after is not None:
                 self.limiter.pause(wait)
             log.info("%s; retrying in %.1fs", failure, wait)
+            if self.on_retry is not None:
+                self.on_retry(path, failure or "", wait, attempt + 1)
             await anyio.sleep(wait)
             attempt += 1
 

@@ -29,6 +29,7 @@ from ..engine import (
     ListingEnded,
     ListingPage,
     Notice,
+    Retrying,
     Waiting,
     relative_text,
 )
@@ -142,6 +143,9 @@ class LogProgress:
                 pass
             case Waiting():
                 self._say(wait_text(event))
+            case Retrying(what=what, error=error, wait=wait, key=key):
+                whom = what if key is None else f"{what} (download)"
+                self._say(f"retrying {whom} in {wait:.0f} s: {short_error(error)}")
             case Notice(message=message):
                 self._say(message)
             case _:

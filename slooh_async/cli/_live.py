@@ -136,6 +136,7 @@ class LiveDisplay:
         self._rate_until = 0.0
         self._server: tuple[float, float, str] | None = None  # (until, seconds, scope)
         self._login_since: float | None = None
+        self._api_retry: tuple[float, str, str] | None = None  # (until, call, why)
         self.skipped = self.failed = self.done = 0
         self.bytes = 0
         self._first_byte: float | None = None
@@ -172,6 +173,8 @@ class LiveDisplay:
                 for slot in self._workers:
                     if slot.active and slot.key == key:
                         slot.retry_at = now + wait
+            case Retrying(what=what, error=error, wait=wait):  # an API call
+                self._api_retry = (now + wait, what, short_error(error))
             case Waiting():
                 self._waiting(event, now)
             case Notice(message=message):
@@ -368,6 +371,9 @@ class LiveDisplay:
             waits.append(f"rate limit: next request in {self._rate_until - now:.1f} s")
         if self._login_since is not None and now - self._login_since < LOGIN_SHOWN:
             waits.append("re-logging in")
+        if self._api_retry is not None and self._api_retry[0] > now:
+            until, what, why = self._api_retry
+            waits.append(f"{what} failed ({why}): trying again in {until - now:.0f} s")
         return waits
 
     def _doing(self) -> str:

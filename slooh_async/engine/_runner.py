@@ -19,7 +19,7 @@ from ..api import RateLimiter, RetryPolicy, SloohClient, WaitReason, shared_ssl_
 from ..config import Settings
 from ..organizer import FileOrganizer
 from ..tracker import Tracker
-from ._events import EventSink, NullSink, Waiting
+from ._events import EventSink, NullSink, Retrying, Waiting
 from ._pipeline import Pipeline
 from ._planning import DownloadRequest, Planner
 from ._storage import Fetcher, download_client
@@ -152,6 +152,9 @@ async def run_download(
                 )
             )
             client.on_relogin = lambda: sink.emit(Waiting("login", 0.0))
+            client.on_retry = lambda path, why, wait, tries: sink.emit(
+                Retrying(path.rsplit("/", 1)[-1], why.removeprefix(f"{path}: "), wait, tries)
+            )
             # a refused login or an unreachable service ends the run here: one error, and
             # no session in the tracker for a run that never started
             await client.login()

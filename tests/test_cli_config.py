@@ -342,6 +342,20 @@ def test_configure_reports_unasked_problems_before_the_prompts(
     assert data["download"]["timeout"] == -1
 
 
+def test_configure_names_a_typo_in_the_file_before_the_prompts(
+    config: Path, tmp_path: Path, interactive: None
+) -> None:
+    """An unknown key (a typo) is a warning with a did-you-mean before the first question;
+    configure keeps it in the file, as it keeps every key it does not ask about."""
+    write_json(config, {"download": {"thredas": 8}})
+    result = run("configure", input=answers("ada", "pw-1234567", str(tmp_path), "", "", ""))
+    assert result.exit_code == 0, result.output
+    typo = "unknown key 'download.thredas' (ignored); did you mean 'download.threads'?"
+    assert typo in result.stderr
+    assert result.stderr.index(typo) < result.stderr.index("Slooh username")
+    assert json.loads(config.read_text(encoding="utf-8"))["download"]["thredas"] == 8
+
+
 def test_configure_resets_unasked_problems_when_asked(
     config: Path, tmp_path: Path, interactive: None
 ) -> None:

@@ -118,6 +118,10 @@ def _report_problems(console: Console, raw: dict[str, Any], path: Path) -> set[s
     question will fix. Returns every invalid key (their values are not offered as defaults)."""
     from rich.prompt import Confirm
 
+    from ..config import schema, unknown_key_warnings
+
+    for message in unknown_key_warnings(schema(), raw, str(path)):  # typos: said up front
+        console.print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True)
     problems = _file_problems(raw, path)
     if not problems:
         return set()

@@ -32,6 +32,7 @@ from ._sources import (
     option_value,
     read_config_file,
     store_keyring_password,
+    unknown_key_warnings,
     write_config_file,
 )
 
@@ -64,6 +65,7 @@ __all__ = [
     "schema",
     "show_value",
     "store_keyring_password",
+    "unknown_key_warnings",
     "validate_settings",
     "write_config_file",
 ]

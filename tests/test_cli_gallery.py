@@ -125,6 +125,14 @@ def test_stats_print_integration_on_a_terminal_and_through_a_pipe(
     assert "Integration time (FITS frames)" in shown and "All objects" in shown
 
 
+def test_stats_count_the_pictures_on_disk_not_the_gallery_page(library: Library) -> None:
+    """The gallery's index.html at the library's root is not counted as a file on disk."""
+    assert (library.root / "index.html").is_file()
+    code, stats = library.run_json("stats")
+    assert code == 0 and stats["folders"]["files"] == stats["total_images"]
+    assert "HTML" not in stats["folders"]["by_format"]
+
+
 def test_a_rebuild_with_nothing_new_touches_nothing(library: Library) -> None:
     """`slooh gallery` on an up-to-date gallery writes, makes and reads nothing: every
     modification time stays; through a pipe, stdout is the URL alone."""

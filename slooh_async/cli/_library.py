@@ -105,7 +105,8 @@ def stats(dest: DestOpt = None, json_: JsonOpt = False) -> None:
             "(or give the library with --dest)",
             2,
         )
-    folders = scan_library(FileOrganizer(settings.folders))
+    gallery_index = frozenset({settings.gallery.index_name})
+    folders = scan_library(FileOrganizer(settings.folders), not_files=gallery_index)
     if settings.tracker_path.exists():
         with Tracker.open(
             settings.tracker_path, base_path=settings.folders.base_path, lock=False, read_only=True

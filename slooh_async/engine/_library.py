@@ -31,8 +31,12 @@ class FolderStats:
     by_telescope: dict[str, int] = field(default_factory=dict)
 
 
-def scan_library(organizer: FileOrganizer) -> FolderStats:
-    """Count the library's files by format, object and telescope (hidden entries skipped)."""
+def scan_library(
+    organizer: FileOrganizer, *, not_files: frozenset[str] = frozenset()
+) -> FolderStats:
+    """Count the library's files by format, object and telescope (hidden entries skipped,
+    and the names in ``not_files`` at the library's root: the gallery's ``index.html`` is
+    not a picture)."""
     totals: Counter[str] = Counter()
     by_format: Counter[str] = Counter()
     by_object: Counter[str] = Counter()
@@ -40,6 +44,8 @@ def scan_library(organizer: FileOrganizer) -> FolderStats:
     roles = organizer.folder_roles()
     depth = organizer.folder_depth
     for parts, size in _walk_files(organizer.base_path):
+        if len(parts) == 1 and parts[0] in not_files:
+            continue
         if is_part_name(parts[-1]):
             totals.update(part_files=1, part_bytes=size)
             continue

@@ -120,6 +120,21 @@ def test_status_line_counts_down_the_rate_limit_and_the_servers_wait() -> None:
     assert "re-logging in" not in screen(display, 120)[-1]
 
 
+def test_time_left_comes_from_the_budget_once_it_holds_the_run_back() -> None:
+    """Before the budget holds anything back, a slow start (the pace so far) may say more time
+    is left than the budget would; once a request waited for the budget, the time left is
+    the budget's, not the pace of the last seconds (which the waits themselves slowed)."""
+    display, clock, _ = live(per_minute=12)
+    feed(display, ListingPage("pictures", 1, 1, 40, 40), *(planned(n) for n in range(40)))
+    feed(display, ListingEnded(True), FileStarted(0, "0", "f0.png", BASE / "M42/f0.png", 0))
+    feed(display, FileProgress(0, 1000, 1000))
+    clock.now += 60.0  # one file in a minute: at that pace, 39 more take 39 minutes
+    feed(display, FileDone(0, "0", "f0.png", BASE / "M42/f0.png", 1000, 1))
+    assert "about 39 min left" in screen(display, 120)[1]
+    feed(display, Waiting("rate-limit", 30.0))
+    assert "about 3 min left" in screen(display, 120)[1]  # 39 requests at 12 a minute
+
+
 def test_worker_lines_say_stalled_connecting_retry_and_speed() -> None:
     """A download without bytes for 5 s reads "stalled", never "?"; a retry counts down."""
     display, clock, _ = live()

@@ -134,6 +134,7 @@ class LiveDisplay:
         self._workers = [_Worker() for _ in range(workers)]
         self._activity = "logging in"
         self._rate_until = 0.0
+        self._budget_bound = False  # a request waited for the budget: it bounds the run
         self._server: tuple[float, float, str] | None = None  # (until, seconds, scope)
         self._login_since: float | None = None
         self._api_retry: tuple[float, str, str] | None = None  # (until, call, why)
@@ -185,6 +186,7 @@ class LiveDisplay:
     def _waiting(self, event: Waiting, now: float) -> None:
         if event.reason == "rate-limit":
             self._rate_until = max(self._rate_until, now + event.seconds)
+            self._budget_bound = True
         elif event.reason == "server":
             self._server = (now + event.seconds, event.seconds, event.scope)
         else:
@@ -310,13 +312,16 @@ class LiveDisplay:
         return f"  {human_bytes(self.bytes / (now - self._first_byte))}/s"
 
     def _left(self, now: float) -> str:
-        """Time left: what the rate budget allows for the requests left, or what the pace
-        so far gives, whichever is longer (``about``: listing may still bring more)."""
+        """Time left: what the rate budget allows for the requests left; while the budget has
+        not held the run back yet (or there is none), the pace so far when that is longer
+        (the link may be the bound). ``about``: listing may still bring more."""
         forecast = self.forecast
         left_files = forecast.files - forecast.finished
         if left_files <= 0:
             return ""
         seconds = self.budget.rest(forecast).seconds if self.budget.per_minute > 0 else 0.0
+        if self._budget_bound:  # the budget sets the pace: the bytes of the last seconds do not
+            return f"  {left_text(seconds)}" if seconds > 0 else ""
         if self._first_byte is not None and forecast.finished:
             pace = (now - self._first_byte) / forecast.finished
             seconds = max(seconds, pace * left_files)

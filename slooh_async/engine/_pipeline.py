@@ -186,7 +186,7 @@ class Pipeline:
     async def _quit_now(self) -> NoReturn:
         """End the process at once, saving what can be saved within :data:`QUIT_SECONDS`:
         files already in place reach the tracker, then ``on_quit`` runs."""
-        log.warning("second interrupt: exiting now")
+        log.info("second interrupt: exiting now")  # the notice below says it on screen
         self._emit(Notice("interrupted again: quitting now", "warning"))
         rows = self._writer.take()
 

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from test_config_support import isolate
 from typer.testing import CliRunner, Result
 
 from slooh_async.cli import app
-from slooh_async.fake_server import FakeSlooh
+from slooh_async.fake_server import FakeConfig, FakeSlooh, Faults
 from slooh_async.organizer import is_part_name
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,6 +56,24 @@ class Library:
 
     def digests(self) -> Counter[str]:
         return Counter(hashlib.sha256(p.read_bytes()).hexdigest() for p in self.files())
+
+
+def faults_off(server: FakeSlooh) -> Iterator[FakeSlooh]:
+    """A module's shared server for one test: faults off before and after, an empty log
+    (the body of a fixture: ``yield from faults_off(fake)``)."""
+    server.set_faults(Faults())
+    server.clear_log()
+    yield server
+    server.set_faults(Faults())
+
+
+@contextmanager
+def slow_server(pictures: int, seed: int) -> Iterator[FakeSlooh]:
+    """Files slow enough (40 kB at 60 kB/s) that a run is still going when interrupted."""
+    config = FakeConfig(pictures=pictures, seed=seed, file_size=40_000)
+    with FakeSlooh(config).running() as srv:
+        srv.set_faults(Faults(slow_bytes_per_s=60_000, scope="downloads"))
+        yield srv
 
 
 def expected_digests(server: FakeSlooh, *, fits: bool = True) -> Counter[str]:

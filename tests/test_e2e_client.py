@@ -88,4 +88,3 @@ async def test_scan_under_5xx_and_429_yields_every_picture_once(server: FakeSloo
     statuses = [record.status for record in server.calls("getMyPictures")]
     assert set(statuses) == {200, 500, 503, 429}  # the seeded dice: every kind of failure
     assert statuses.count(200) == 40
-

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
-from e2e_support import Library, make_library
+from e2e_support import Library, faults_off, make_library
 from test_config_support import finish
 
 from slooh_async.api import RetryPolicy
@@ -46,10 +46,7 @@ def fake() -> Iterator[FakeSlooh]:
 @pytest.fixture
 def server(fake: FakeSlooh) -> Iterator[FakeSlooh]:
     """The module's server, faults off and an empty log before and after each test."""
-    fake.set_faults(Faults())
-    fake.clear_log()
-    yield fake
-    fake.set_faults(Faults())
+    yield from faults_off(fake)
 
 
 @pytest.fixture
@@ -301,9 +298,7 @@ def test_a_file_that_changed_between_attempts_is_never_spliced(
     assert len(on_disk) == 1 and on_disk[0].read_bytes() == newer.body()
     tries = server.calls(victim.filename)
     assert tries[1].range is not None  # the second try resumed, with If-Range
-    assert rows(library, "select hash from images where key = ?", victim.key) == [
-        (newer.digest(),)
-    ]
+    assert rows(library, "select hash from images where key = ?", victim.key) == [(newer.digest(),)]
 
 
 # --------------------------------------------------------------------------- 6. planted parts

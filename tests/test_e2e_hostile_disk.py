@@ -16,10 +16,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from e2e_support import Library, expected_digests, make_library
+from e2e_support import Library, expected_digests, faults_off, make_library
 from test_config_support import finish
 
-from slooh_async.fake_server import FakeConfig, FakeSlooh, Faults
+from slooh_async.fake_server import FakeConfig, FakeSlooh
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +33,7 @@ def fake() -> Iterator[FakeSlooh]:
 @pytest.fixture
 def server(fake: FakeSlooh) -> Iterator[FakeSlooh]:
     """The module's server, faults off and an empty log before and after each test."""
-    fake.set_faults(Faults())
-    fake.clear_log()
-    yield fake
-    fake.set_faults(Faults())
+    yield from faults_off(fake)
 
 
 @pytest.fixture
@@ -206,9 +203,7 @@ def test_a_nul_in_the_library_path_exits_2(library: Library) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="no file size limit to set on Windows")
-def test_a_full_disk_names_the_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_full_disk_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """13: a write the system refuses (here: past the process's file size limit, EFBIG, as a
     full disk refuses with ENOSPC) stops the run with exit 5 and one line naming the file; the
     tracker records nothing as done that is not complete."""

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import Library, expected_digests, make_library, slooh_process
+from e2e_support import Library, expected_digests, make_library, slooh_process, slow_server
 from test_config_support import finish
 
-from slooh_async.fake_server import FakeConfig, FakeSlooh, Faults
+from slooh_async.fake_server import FakeSlooh, Faults
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -23,9 +23,7 @@ pytestmark = pytest.mark.timeout(120)
 @pytest.fixture
 def server() -> Iterator[FakeSlooh]:
     """Files slow enough (40 kB at 60 kB/s) that a run is still going when interrupted."""
-    config = FakeConfig(pictures=24, seed=11, file_size=40_000)
-    with FakeSlooh(config).running() as srv:
-        srv.set_faults(Faults(slow_bytes_per_s=60_000, scope="downloads"))
+    with slow_server(pictures=24, seed=11) as srv:
         yield srv
 
 

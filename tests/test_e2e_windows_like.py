@@ -17,11 +17,12 @@ from e2e_support import (
     make_library,
     sessions,
     slooh_process,
+    slow_server,
     wait_for_files,
 )
 from test_config_support import finish
 
-from slooh_async.fake_server import FakeConfig, FakeSlooh, Faults
+from slooh_async.fake_server import FakeSlooh, Faults
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -29,9 +30,7 @@ pytestmark = pytest.mark.timeout(120)
 @pytest.fixture
 def server() -> Iterator[FakeSlooh]:
     """Files slow enough (40 kB at 60 kB/s) that a run is still going when interrupted."""
-    config = FakeConfig(pictures=16, seed=5, file_size=40_000)
-    with FakeSlooh(config).running() as srv:
-        srv.set_faults(Faults(slow_bytes_per_s=60_000, scope="downloads"))
+    with slow_server(pictures=16, seed=5) as srv:
         yield srv
 
 

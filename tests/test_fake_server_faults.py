@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 import httpx
 import pytest
+from e2e_support import faults_off
 
 from slooh_async.fake_server import DEFAULT_PRODUCT_ID, FakeConfig, FakeSlooh, Faults
 
@@ -45,10 +46,7 @@ def server(clock: SkippingClock) -> Iterator[FakeSlooh]:
 @pytest.fixture
 def srv(server: FakeSlooh) -> Iterator[FakeSlooh]:
     """The module's server, faults off before and after the test, empty log."""
-    server.set_faults(Faults())
-    server.clear_log()
-    yield server
-    server.set_faults(Faults())
+    yield from faults_off(server)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from e2e_support import faults_off
 
 from slooh_async.fake_server import (
     BAD_PORT_URL,
@@ -33,10 +34,7 @@ def server() -> Iterator[FakeSlooh]:
 @pytest.fixture
 def srv(server: FakeSlooh) -> Iterator[FakeSlooh]:
     """The module's server, faults off before and after, empty log."""
-    server.set_faults(Faults())
-    server.clear_log()
-    yield server
-    server.set_faults(Faults())
+    yield from faults_off(server)
 
 
 @pytest.fixture

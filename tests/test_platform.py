@@ -26,7 +26,7 @@ from slooh_async.engine import (
     Event,
     Fetcher,
     FileStarted,
-    _storage,
+    _partfile,
     download_client,
     journal_path,
     open_stop_signals,
@@ -154,8 +154,8 @@ async def test_a_part_that_is_a_link_is_never_written_through(
     """A .part planted as a link to another file fails the download; the other file keeps
     its bytes, with O_NOFOLLOW and (Windows) without it."""
     if nofollow == "islink check":
-        monkeypatch.setattr(_storage, "_NOFOLLOW", 0)
-        monkeypatch.setattr(_storage, "_EXTRA_FLAGS", _storage._EXTRA_FLAGS & ~os.O_NOFOLLOW)
+        monkeypatch.setattr(_partfile, "_NOFOLLOW", 0)
+        monkeypatch.setattr(_partfile, "_EXTRA_FLAGS", _partfile._EXTRA_FLAGS & ~os.O_NOFOLLOW)
     victim = tmp_path / "precious.txt"
     victim.write_bytes(b"keep me")
     dest = tmp_path / "a.png"

@@ -1,34 +1,24 @@
 """One file from URL to its place on disk: never half-written, never spliced, never misnamed.
 
 A download is a plain ``GET`` through an ``httpx.AsyncClient`` (redirects followed by httpx,
-the body streamed). Bytes go to ``<dest>.part`` through aiofiles, in pieces of 1 MiB or more
-so that a file costs few thread trips. The host's validator (ETag, else Last-Modified) is kept
-in ``<dest>.part.meta`` before the first byte is written, so a resume sends ``Range`` with
-``If-Range`` and a changed file starts over instead of being spliced from two versions. The
-first bytes must look like the file's format (an HTML error page is never kept as an image),
-the size must match ``Content-Length`` / ``Content-Range``; then ``os.replace`` moves the part
-into place and the file's mtime becomes the observation time. Nothing is ever written through
-a symbolic link.
+the body streamed) into the file's ``.part`` (:mod:`._partfile`). A resume sends ``Range``
+with ``If-Range`` and a changed file starts over instead of being spliced from two versions.
+The first bytes must look like the file's format (an HTML error page is never kept as an
+image), the size must match ``Content-Length`` / ``Content-Range``; then the part is moved into
+place. Retries only on named failures, each attempt under the rate budget.
 """
 
 from __future__ import annotations
 
 import errno
-import hashlib
-import json
 import logging
-import os
 import re
-import stat
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-import aiofiles
 import anyio
 import httpx
 
@@ -42,9 +32,9 @@ from ..api import (
     parse_retry_after,
     shared_ssl_context,
 )
-from ..media import HEAD_BYTES, FileInUseError, file_digest, head_problem, retry_in_use
-from ..organizer import meta_path, part_path
+from ..media import HEAD_BYTES, head_problem
 from ._events import EventSink, NullSink, Retrying, Waiting
+from ._partfile import PartFile, Restart, Validator
 
 __all__ = ["FetchResult", "Fetcher", "download_client", "parse_content_range"]
 
@@ -52,19 +42,12 @@ log = logging.getLogger("slooh_async.storage")
 
 #: files up to this size get a digest even without verify_hash (FITS go up to ~35 MB)
 HASH_LIMIT = 64 * 1024 * 1024
-#: buffered bytes written to disk in one aiofiles write (one thread trip)
-FLUSH_SIZE = 1024 * 1024
 #: attempts that moved the download forward do not count against max_retries, up to this many
 _MAX_PROGRESS_ATTEMPTS = 100
 _DISK_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EFBIG}
 _CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-(\d+)|\*)/(\d+|\*)", re.I)
-_MD5 = re.compile(r"[0-9a-f]{32}")
 #: answers that are documents, never an image or a FITS frame (an error page, an API answer)
 _DOCUMENT_TYPES = ("text/html", "application/xhtml+xml", "application/json", "text/xml")
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-#: a FIFO planted as a part must not block the open (it is refused once opened)
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-_EXTRA_FLAGS = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0) | _NOFOLLOW | _NONBLOCK
 
 
 def download_client(
@@ -131,288 +114,6 @@ class _Transient(Exception):
         self.slow = slow
 
 
-class _Restart(Exception):
-    """The part on disk cannot be continued: start again from byte 0 right away."""
-
-
-@dataclass(frozen=True)
-class Validator:
-    """What identifies the version of a file on its host: a strong ETag or Last-Modified."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-
-    @classmethod
-    def of(cls, headers: httpx.Headers) -> Validator:
-        etag = headers.get("ETag")
-        strong = etag if etag and not etag.strip().startswith("W/") else None
-        return cls(strong, headers.get("Last-Modified"))
-
-    def if_range(self) -> str | None:
-        """The ``If-Range`` value: the strong ETag, else the date."""
-        return self.etag or self.last_modified
-
-    def contradicts(self, other: Validator) -> bool:
-        """True when ``other`` proves a different version of the file."""
-        if self.etag and other.etag:
-            return self.etag != other.etag
-        if self.last_modified and other.last_modified:
-            return self.last_modified != other.last_modified
-        return False
-
-    def to_text(self) -> str:
-        return json.dumps({"etag": self.etag, "last_modified": self.last_modified})
-
-    @classmethod
-    def from_text(cls, text: str) -> Validator | None:
-        try:
-            data = json.loads(text)
-            return cls(data.get("etag"), data.get("last_modified"))
-        except (ValueError, AttributeError):
-            return None
-
-
-def _open_safely(path: str, flags: int) -> int:
-    """``os.open`` that never follows a link and only opens regular files (an opener).
-
-    What is there is looked at first (Windows has no ``O_NOFOLLOW``; a FIFO would answer
-    a write-only open with ENXIO), then the open itself refuses a link that appeared since.
-    """
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        pass
-    else:
-        if stat.S_ISLNK(mode):
-            raise OSError(errno.ELOOP, "is a symbolic link", path)
-        if not stat.S_ISREG(mode):
-            raise OSError(errno.EINVAL, "is not a regular file", path)
-    fd = os.open(path, flags | _EXTRA_FLAGS, 0o666)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "is not a regular file", path)
-        if _NONBLOCK and sys.platform != "win32":  # opened non-blocking (a FIFO never hangs)
-            os.set_blocking(fd, True)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def _unlink_regular(path: Path) -> None:
-    """Remove ``path`` if it is a regular file (never a link or anything else planted)."""
-    try:
-        if stat.S_ISREG(os.lstat(path).st_mode):
-            path.unlink()
-    except OSError:
-        pass
-
-
-def _write_small(path: Path, text: str) -> None:
-    fd = _open_safely(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as exc:  # a write error names no file: say which one (a full disk)
-        exc.filename = exc.filename or str(path)
-        raise
-
-
-class _PartFile:
-    """The ``.part`` file of one download and the validator kept beside it.
-
-    Chunks are buffered in memory (:meth:`add`) and written through aiofiles once a piece of
-    :data:`FLUSH_SIZE` is due (:meth:`flush`); the digest is fed in a worker thread;
-    :meth:`finish` writes the rest and moves the file into place in one more trip.
-    """
-
-    def __init__(self, dest: Path, algorithm: str | None) -> None:
-        self.dest = dest
-        self.part = part_path(dest)
-        self.meta = meta_path(dest)
-        self.algorithm = algorithm
-        self.hasher: Any = None
-        self.file: Any = None  # the aiofiles handle while the part is open
-        self.written = 0  # bytes in the .part on disk
-        self.size = 0  # bytes received, written or buffered
-        self.head = b""  # the file's first bytes, for the content check
-        self.validator: Validator | None = None  # the version the part's bytes belong to
-        self.target = dest  # where the finished file goes (``final()`` may choose another)
-        self._offset = 0
-        self._buffer: list[bytes] = []
-        self._buffered = 0
-
-    # -- in a worker thread
-
-    def inspect(self) -> int:
-        """How much of the file a part already holds; 0 when its version cannot be known
-        (no validator kept beside it) or it is not a regular file: it is then rewritten."""
-        try:
-            self.validator = Validator.from_text(self.meta.read_text(encoding="utf-8"))
-            fd = _open_safely(str(self.part), os.O_RDONLY)
-        except (OSError, UnicodeDecodeError):
-            self.written = 0
-            return 0
-        with os.fdopen(fd, "rb") as handle:
-            self.head = handle.read(HEAD_BYTES)
-            self.written = os.fstat(handle.fileno()).st_size if self.validator else 0
-        return self.written
-
-    def _prepare(self) -> None:
-        """Make the folder, keep the validator, and (resuming) hash the bytes kept."""
-        _ensure_folder(self.part.parent)
-        validator = (self.validator or Validator()).to_text()
-        try:
-            _write_small(self.meta, validator)
-        except FileNotFoundError:  # the folder went away since it was remembered as made
-            _known_folders.discard(self.part.parent)
-            _ensure_folder(self.part.parent)
-            _write_small(self.meta, validator)
-        self.hasher = hashlib.new(self.algorithm) if self.algorithm else None
-        if self.hasher is not None and self._offset > 0:
-            with os.fdopen(_open_safely(str(self.part), os.O_RDONLY), "rb") as handle:
-                left = self._offset
-                while left > 0 and (chunk := handle.read(min(left, 1 << 20))):
-                    self.hasher.update(chunk)
-                    left -= len(chunk)
-
-    def _finish(
-        self, last: bytes, final: Callable[[], Path] | None, mtime: datetime | None
-    ) -> bool:
-        """Move the part into place; False when the move was refused (see :meth:`finish`)."""
-        if self.hasher is not None and last:
-            self.hasher.update(last)
-        self.target = final() if final else self.dest
-        try:
-            self._place(mtime)
-        except PermissionError:
-            return False
-        return True
-
-    def _place(self, mtime: datetime | None) -> None:
-        os.replace(self.part, self.target)
-        try:
-            self.meta.unlink(missing_ok=True)
-        except OSError as exc:  # a stray .meta is harmless: it only describes a .part
-            log.debug("cannot remove %s: %s", self.meta, exc)
-        if mtime is not None:  # by path, once closed: network mounts may write at close
-            _date(self.target, mtime)
-
-    def _verify(self, etag: str | None, last: bytes) -> None:
-        """Read the finished part back: its digest must match the one taken while streaming,
-        and an MD5-looking ETag (as S3-style hosts send) must match an MD5 digest."""
-        if self.hasher is None:
-            return
-        self.hasher.update(last)
-        expected = self.hasher.hexdigest()
-        if file_digest(self.part, self.algorithm or "sha256") != expected:
-            raise _Restart("the file on disk differs from the bytes received")
-        tag = (etag or "").strip().removeprefix("W/").strip('"').lower()
-        if self.algorithm == "md5" and _MD5.fullmatch(tag) and tag != expected:
-            raise _Restart(f"MD5 {expected} does not match the host's ETag {tag}")
-
-    def _remove(self) -> None:
-        self.part.unlink(missing_ok=True)
-        self.meta.unlink(missing_ok=True)
-
-    # -- on the event loop
-
-    def begin(self, offset: int, validator: Validator) -> None:
-        """A new attempt whose body starts at ``offset`` (0: the part is rewritten)."""
-        self._offset = self.size = offset
-        self._buffer, self._buffered = [], 0
-        self.validator = validator
-        if offset == 0:
-            self.head = b""
-
-    def add(self, chunk: bytes) -> bool:
-        """Keep a chunk; True when the buffer is worth a trip to the disk."""
-        if len(self.head) < HEAD_BYTES:
-            self.head += chunk[: HEAD_BYTES - len(self.head)]
-        self._buffer.append(chunk)
-        self._buffered += len(chunk)
-        self.size += len(chunk)
-        return self._buffered >= FLUSH_SIZE
-
-    def drop_buffer(self) -> None:
-        """Forget what is buffered (bytes that must never reach the disk)."""
-        self.size -= self._buffered
-        self._buffer, self._buffered = [], 0
-
-    def _take(self) -> bytes:
-        data = b"".join(self._buffer)
-        self._buffer, self._buffered = [], 0
-        return data
-
-    async def _open(self) -> None:
-        await anyio.to_thread.run_sync(self._prepare)
-        try:
-            if self._offset <= 0:
-                self.file = await aiofiles.open(self.part, "wb", opener=_open_safely)
-            else:
-                self.file = await aiofiles.open(self.part, "r+b", opener=_open_safely)
-        except OSError:  # no part to go with the validator just written
-            await anyio.to_thread.run_sync(_unlink_regular, self.meta)
-            raise
-        if self._offset > 0:
-            await self.file.seek(self._offset)
-            await self.file.truncate()
-        self.written = self._offset
-
-    async def flush(self, *, hash_here: bool = True) -> bytes:
-        """Write the buffered bytes; their digest is taken in a worker thread (or, with
-        ``hash_here=False``, left to the caller: the last piece is hashed at finish)."""
-        if self.file is None:
-            await self._open()
-        data = self._take()
-        if data:
-            await self.file.write(data)
-            self.written += len(data)
-            if hash_here and self.hasher is not None:
-                await anyio.to_thread.run_sync(self.hasher.update, data)
-        return data
-
-    async def save(self) -> None:
-        """Write what is buffered and close, keeping the part for a resume."""
-        if self._buffer:
-            await self.flush()
-        await self.close()
-
-    async def close(self) -> None:
-        if self.file is not None:
-            file, self.file = self.file, None
-            await file.close()
-
-    async def finish(
-        self,
-        final: Callable[[], Path] | None,
-        mtime: datetime | None,
-        *,
-        verify: bool,
-        etag: str | None,
-    ) -> Path:
-        """Write the rest, check, move the part into place (``final()`` or dest) and date it."""
-        last = await self.flush(hash_here=False)  # also creates an empty file
-        await self.close()
-        if verify:
-            await anyio.to_thread.run_sync(self._verify, etag, last)
-            last = b""
-        if await anyio.to_thread.run_sync(self._finish, last, final, mtime):
-            return self.target
-        try:  # refused: on Windows another program holds the file; try a while longer
-            await retry_in_use(lambda: anyio.to_thread.run_sync(self._place, mtime), self.target)
-        except FileInUseError as exc:  # the part stays; `slooh retry` finishes it
-            raise DownloadError(str(exc)) from None
-        return self.target
-
-    async def discard(self) -> None:
-        await self.close()
-        self._buffer, self._buffered = [], 0
-        self.written = 0
-        self.head = b""
-        await anyio.to_thread.run_sync(self._remove)
-
-
 class _Pace:
     """Abandons an attempt that delivers less than ``min_speed`` bytes a second over any
     stretch of ``window`` seconds (a trickling body would otherwise never time out: each
@@ -471,7 +172,7 @@ class Fetcher:
         With ``resume`` an existing ``<dest>.part`` is continued (when the version it holds
         is known); without, it is replaced. ``key`` names the file in retry events.
         """
-        part = _PartFile(dest, self.hash_algorithm)
+        part = PartFile(dest, self.hash_algorithm)
         resumed_from = await anyio.to_thread.run_sync(part.inspect) if resume else 0
         failures = attempts = 0
         try:
@@ -481,7 +182,7 @@ class Fetcher:
                 try:
                     target = await self._attempt(url, part, mtime, final, on_progress)
                     break
-                except _Restart as exc:
+                except Restart as exc:
                     log.debug("%s: %s; starting again", dest.name, exc)
                     await part.discard()
                     failures += 1
@@ -529,7 +230,7 @@ class Fetcher:
     async def _attempt(
         self,
         url: str,
-        part: _PartFile,
+        part: PartFile,
         mtime: datetime | None,
         final: Callable[[], Path] | None,
         on_progress: Callable[[int, int | None], None] | None,
@@ -558,16 +259,16 @@ class Fetcher:
             raise _Transient(f"{url}: {type(exc).__name__}: {exc or 'connection lost'}") from None
         if expected is not None and part.size != expected:
             if part.size > expected:
-                raise _Restart(f"got {part.size} bytes, expected {expected}")
+                raise Restart(f"got {part.size} bytes, expected {expected}")
             raise _Transient(f"{url}: got {part.size} of {expected} bytes")
         if problem := head_problem(part.head, fmt):
-            raise _Restart(problem)
+            raise Restart(problem)
         return await part.finish(final, mtime, verify=self.verify, etag=etag)
 
     async def _body(
         self,
         response: httpx.Response,
-        part: _PartFile,
+        part: PartFile,
         fmt: str,
         expected: int | None,
         on_progress: Callable[[int, int | None], None] | None,
@@ -597,7 +298,7 @@ class Fetcher:
         return None
 
     def _start(
-        self, response: httpx.Response, part: _PartFile, offset: int, fmt: str
+        self, response: httpx.Response, part: PartFile, offset: int, fmt: str
     ) -> tuple[int | None, bool]:
         """Check the status and start the attempt: (expected final size, body to keep?)."""
         status, headers = response.status_code, response.headers
@@ -609,7 +310,7 @@ class Fetcher:
             if total is not None and total == offset:
                 part.begin(offset, part.validator or Validator.of(headers))
                 return offset, False  # the part was already complete
-            raise _Restart(f"range {offset}- not satisfiable (size {total})")
+            raise Restart(f"range {offset}- not satisfiable (size {total})")
         if is_retryable_status(status):
             retry_after = parse_retry_after(headers.get("Retry-After"))
             raise _Transient(f"{response.url}: HTTP {status}", retry_after, everyone=status == 429)
@@ -622,9 +323,9 @@ class Fetcher:
             return length, True
         start, _, total = parse_content_range(headers.get("Content-Range"))
         if start != offset:
-            raise _Restart(f"asked for bytes {offset}-, got {start}-")
+            raise Restart(f"asked for bytes {offset}-, got {start}-")
         if part.validator is not None and part.validator.contradicts(version):
-            raise _Restart("the file changed on its host since the part was written")
+            raise Restart("the file changed on its host since the part was written")
         part.begin(offset, version)
         if total is None and length is not None:
             total = offset + length
@@ -656,42 +357,6 @@ def _disk_error(exc: OSError, path: Path) -> StorageError | DownloadError:
     if exc.errno in (errno.ELOOP, errno.EINVAL) and where.name.endswith((".part", ".meta")):
         reason = "refusing to write through a link or into something that is not a file"
     return DownloadError(f"cannot write {where}: {reason}")
-
-
-_known_folders: set[Path] = set()
-
-
-def _ensure_folder(folder: Path) -> None:
-    """mkdir -p, remembered: most files of a library share a few folders, and a new folder
-    under a known one costs one ``mkdir`` (``Path.mkdir(parents=True)`` tries the deepest
-    first and stats on the way)."""
-    if folder in _known_folders:
-        return
-    try:
-        os.mkdir(folder)
-    except FileNotFoundError:
-        if folder.parent == folder:
-            raise
-        _known_folders.discard(folder.parent)  # the cache was wrong about it
-        _ensure_folder(folder.parent)
-        try:
-            os.mkdir(folder)
-        except FileExistsError:
-            pass
-    except OSError:  # EEXIST, or EACCES/EROFS reported first by some systems and shares
-        if not os.path.isdir(folder):  # a file (or a dangling link) is in the way
-            raise
-    if len(_known_folders) > 10_000:
-        _known_folders.clear()
-    _known_folders.add(folder)
-
-
-def _date(file: Path, mtime: datetime) -> None:
-    stamp = mtime.timestamp()
-    try:
-        os.utime(file, (stamp, stamp))
-    except OSError as exc:  # a file we cannot date is still a good file
-        log.debug("cannot set mtime of %s: %s", file, exc)
 
 
 def _int(value: str | None) -> int | None:

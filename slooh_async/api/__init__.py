@@ -7,6 +7,7 @@ the service, API call or file download, goes through them.
 """
 
 from ._client import PageCallback, SloohClient
+from ._coerce import as_int
 from ._dates import parse_display_date, parse_display_datetime, parse_display_time
 from ._filenames import (
     FORMAT_BY_EXTENSION,
@@ -26,7 +27,6 @@ from ._models import (
     MissionsPage,
     Picture,
     PicturesPage,
-    as_int,
 )
 from ._pagination import MAX_LISTED, STALE_SESSION_SECONDS, PageCursor, PageInfo
 from ._ratelimit import RateLimiter, WaitReason, budget_seconds

@@ -23,6 +23,18 @@ from pydantic import (
     model_validator,
 )
 
+from ._coerce import (
+    LooseBool,
+    LooseFloat,
+    LooseId,
+    LooseInt,
+    OptBool,
+    OptText,
+    Text,
+    as_int,
+    dicts_only,
+    list_problem,
+)
 from ._dates import parse_display_datetime
 from ._filenames import FilenameInfo, filename_from_url, format_of, parse_filename
 
@@ -37,7 +49,6 @@ __all__ = [
     "MissionsPage",
     "Picture",
     "PicturesPage",
-    "as_int",
     "list_problem",
 ]
 
@@ -45,92 +56,6 @@ log = logging.getLogger("slooh_async.api")
 
 _LIBERAL = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
 _LIBERAL_MUTABLE = ConfigDict(extra="ignore", populate_by_name=True)
-
-
-def as_int(value: Any) -> int | None:
-    """An int from an int, float or numeric string; ``None`` for ``""``, ``None`` or junk."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    text = str(value).strip()
-    try:
-        return int(text)
-    except ValueError:
-        try:
-            return int(float(text))
-        except ValueError:
-            return None
-
-
-def _as_text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _text_or_none(value: Any) -> str | None:
-    return None if value is None or str(value).strip() == "" else str(value)
-
-
-def _as_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in {"true", "1", "yes"}
-    return bool(value)
-
-
-def _as_id(value: Any) -> int | None:
-    return as_int(value) or None
-
-
-def _as_float(value: Any) -> float | None:
-    try:
-        return float(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _dicts_only(value: Any) -> list[Any]:
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def _shape(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, str):
-        return "a string"
-    return f"a {type(value).__name__}"
-
-
-def list_problem(data: Any, key: str = "imageList") -> str | None:
-    """How a page's list breaks the contract, or ``None``: ``imageList`` must be a list of
-    objects whenever the page says it holds items (``totalCount`` or ``imageCount``)."""
-    if not isinstance(data, dict):
-        return f"the answer was {_shape(data)}, not an object"
-    items = data.get(key)
-    claimed = max(as_int(data.get("totalCount")) or 0, as_int(data.get("imageCount")) or 0)
-    if isinstance(items, list):
-        if items and not any(isinstance(item, dict) for item in items):
-            return f"{key} held {len(items)} entries and none of them was an object"
-        return None
-    if claimed <= 0:
-        return None  # an empty account may leave the list out
-    shown = "missing" if key not in data else _shape(items)
-    return f"{key} was {shown} beside totalCount {claimed}"
-
-
-# Liberal scalar types: what the service sends in any of its observed shapes.
-LooseInt = Annotated[int | None, BeforeValidator(as_int)]
-LooseId = Annotated[int | None, BeforeValidator(_as_id)]
-LooseFloat = Annotated[float | None, BeforeValidator(_as_float)]
-LooseBool = Annotated[bool, BeforeValidator(_as_bool)]
-OptBool = Annotated[
-    bool | None, BeforeValidator(lambda v: None if v in (None, "") else _as_bool(v))
-]
-Text = Annotated[str, BeforeValidator(_as_text)]
-OptText = Annotated[str | None, BeforeValidator(_text_or_none)]
 
 
 class Envelope(BaseModel):
@@ -380,7 +305,7 @@ def _listed_pictures(value: Any) -> list[Any]:
     """The pictures of a listing, item by item: one item that cannot be read is left out
     (and logged) instead of failing the whole page."""
     pictures: list[Any] = []
-    for item in _dicts_only(value):
+    for item in dicts_only(value):
         listed = {key: item[key] for key in item if key not in _CLIENT_FIELDS}
         try:
             pictures.append(Picture.model_validate(listed))
@@ -425,7 +350,7 @@ class MissionsPage(_Page):
 
     first: LooseInt = Field(None, alias="firstMissionNumber")
     max_count: LooseInt = Field(None, alias="maxMissionCount")
-    missions: Annotated[list[Mission], BeforeValidator(_dicts_only)] = Field(
+    missions: Annotated[list[Mission], BeforeValidator(dicts_only)] = Field(
         default_factory=list, alias="imageList"
     )
 
@@ -454,7 +379,7 @@ class FitsGroup(BaseModel):
 
     index: LooseInt = Field(None, alias="groupIndex")
     name: Text = Field("", alias="groupName")
-    entries: Annotated[list[FitsEntry], BeforeValidator(_dicts_only)] = Field(
+    entries: Annotated[list[FitsEntry], BeforeValidator(dicts_only)] = Field(
         default_factory=list, alias="groupImageList"
     )
 
@@ -464,6 +389,6 @@ class MissionFits(BaseModel):
 
     model_config = _LIBERAL
 
-    groups: Annotated[list[FitsGroup], BeforeValidator(_dicts_only)] = Field(
+    groups: Annotated[list[FitsGroup], BeforeValidator(dicts_only)] = Field(
         default_factory=list, alias="groupList"
     )

@@ -70,7 +70,7 @@ RateOpt = Annotated[
         "--rate-limit",
         metavar="N",
         parser=whole(0, 6000),
-        help="Requests per minute, 0 to 6000 (0 = no limit).",
+        help="Requests per minute to the service, downloads included, 0 to 6000 (0: no limit).",
     ),
 ]
 DryRunOpt = Annotated[

@@ -37,7 +37,7 @@ FORCE_INTERACTIVE_ENV = "SLOOH_FORCE_INTERACTIVE"
 _NUMBERS = (
     ("download", "batch_size", "Pictures per API page (batch size)"),
     ("download", "threads", "Parallel downloads (threads)"),
-    ("download", "rate_limit", "API requests per minute (0 = no limit)"),
+    ("download", "rate_limit", "Requests per minute to Slooh, downloads included (0 = no limit)"),
 )
 
 

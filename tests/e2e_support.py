@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import select
 import sqlite3
 import subprocess
 import sys
@@ -152,3 +153,25 @@ def sessions(library: Library) -> list[tuple[str, str]]:
     """(command, status) of every tracker session, oldest first."""
     with sqlite3.connect(library.root / ".slooh" / "tracker.sqlite3") as db:
         return list(db.execute("select command, status from sessions order by id"))
+
+
+class Said:
+    """What a child process wrote to stderr so far, read as it comes: a test acts on what
+    the program said (a file done, a signal heard), not on time passing."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        assert process.stderr is not None
+        self._fd = process.stderr.fileno()
+        self.text = ""
+
+    def wait_for(self, words: str, count: int = 1, timeout: float = 60.0) -> None:
+        """Read until ``words`` appeared ``count`` times."""
+        deadline = time.monotonic() + timeout
+        while self.text.count(words) < count:
+            left = deadline - time.monotonic()
+            assert left > 0, f"never said {words!r} {count} times: {self.text[-500:]!r}"
+            ready, _, _ = select.select([self._fd], [], [], left)
+            if ready:
+                chunk = os.read(self._fd, 65536)
+                assert chunk, f"ended before saying {words!r}: {self.text[-500:]!r}"
+                self.text += chunk.decode("utf-8", "replace")

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import select
 import signal
 import sqlite3
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import Library, expected_digests, make_library, slooh_process, slow_server
+from e2e_support import (
+    Library,
+    Said,
+    expected_digests,
+    make_library,
+    sessions,
+    slooh_process,
+    slow_server,
+)
 from test_config_support import finish
 
 from slooh_async.fake_server import FakeSlooh, Faults
@@ -33,33 +38,6 @@ def library(
 ) -> Iterator[Library]:
     yield make_library(tmp_path, monkeypatch, server, threads=3, batch_size=10)
     finish()
-
-
-class Said:
-    """What a child process wrote to stderr so far, read as it comes: a test acts on what
-    the program said (a file done, a signal heard), not on time passing."""
-
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        assert process.stderr is not None
-        self._fd = process.stderr.fileno()
-        self.text = ""
-
-    def wait_for(self, words: str, count: int = 1, timeout: float = 60.0) -> None:
-        """Read until ``words`` appeared ``count`` times."""
-        deadline = time.monotonic() + timeout
-        while self.text.count(words) < count:
-            left = deadline - time.monotonic()
-            assert left > 0, f"never said {words!r} {count} times: {self.text[-500:]!r}"
-            ready, _, _ = select.select([self._fd], [], [], left)
-            if ready:
-                chunk = os.read(self._fd, 65536)
-                assert chunk, f"ended before saying {words!r}: {self.text[-500:]!r}"
-                self.text += chunk.decode("utf-8", "replace")
-
-
-def sessions(library: Library) -> list[tuple[str, str]]:
-    with sqlite3.connect(library.root / ".slooh" / "tracker.sqlite3") as db:
-        return list(db.execute("select command, status from sessions order by id"))
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])

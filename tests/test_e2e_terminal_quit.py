@@ -76,6 +76,14 @@ class Terminal:
             elif self.process.poll() is not None:
                 return  # ended, and everything it wrote has been read
 
+    def wait_for(self, words: str, timeout: float = 30) -> None:
+        """Until the program has written ``words`` (polls what the reader thread got)."""
+        deadline = time.monotonic() + timeout
+        while words.encode() not in b"".join(self._chunks):
+            assert time.monotonic() < deadline, f"never saw {words!r}"
+            assert self.process.poll() is None, f"ended before saying {words!r}"
+            time.sleep(0.01)
+
     def wait(self, timeout: float = 30) -> str:
         """Wait for the program to end; everything it wrote."""
         self.process.wait(timeout=timeout)
@@ -102,7 +110,7 @@ def test_second_ctrl_c_restores_the_terminal(library: Library, flavour: str) -> 
     with Terminal(library, flavour, "download") as terminal:
         wait_for_files(library, 1)
         terminal.process.send_signal(signal.SIGINT)
-        time.sleep(0.3)
+        terminal.wait_for("SIGINT: stopping")  # the first is heard: now the second
         terminal.process.send_signal(signal.SIGINT)
         seen = terminal.wait()
     assert terminal.process.returncode == 130, seen[-2000:]

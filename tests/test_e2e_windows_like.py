@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from e2e_support import (
     Library,
+    Said,
     expected_digests,
     make_library,
     sessions,
@@ -94,9 +95,10 @@ def test_second_ctrl_c_quits_at_once_and_ends_the_session(
     marked interrupted (not left running) and the files already in place recorded."""
     server.set_faults(Faults(slow_bytes_per_s=20_000, scope="downloads"))  # outlast the pause
     process = slooh_process(library, "download", windows_like=True)
-    wait_for_files(library, 2)
+    said = Said(process)
+    said.wait_for("downloaded ", 2)
     process.send_signal(signal.SIGINT)
-    time.sleep(0.2)
+    said.wait_for("SIGINT: stopping")  # the first is heard: now the second
     process.send_signal(signal.SIGINT)
     started = time.monotonic()
     _, err = process.communicate(timeout=30)

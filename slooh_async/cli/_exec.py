@@ -12,10 +12,11 @@ import logging
 import os
 import shlex
 import shutil
-import string
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from ..organizer import format_parts
 
 __all__ = [
     "FILE_FIELDS",
@@ -110,12 +111,8 @@ class CommandTemplate:
 
 
 def _pieces(word: str, fields: frozenset[str]) -> tuple[Piece, ...]:
-    try:
-        parsed = list(string.Formatter().parse(word))
-    except ValueError:
-        raise ValueError("has unbalanced braces (write {{ or }} for a literal brace)") from None
     pieces: list[Piece] = []
-    for literal, name, spec, conversion in parsed:
+    for literal, name, spec, conversion in format_parts(word):
         if literal:
             pieces.append(literal)
         if name is None:

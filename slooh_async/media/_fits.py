@@ -16,10 +16,11 @@ import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
+from .._utc import parse_iso_utc
 from ._sniff import FITS_BLOCK, FITS_SIGNATURE, not_a
 
 __all__ = ["FitsHeaderError", "FitsSummary", "check_fits_file", "read_fits_summary"]
@@ -71,7 +72,7 @@ class FitsSummary:
     def from_json(cls, data: Mapping[str, Any]) -> FitsSummary:
         """The inverse of :meth:`to_json`; unknown keys are ignored (newer writers)."""
         values = {item.name: data.get(item.name) for item in fields(cls)}
-        values["date_obs"] = _parse_date(values["date_obs"])
+        values["date_obs"] = parse_iso_utc(values["date_obs"])
         return cls(**values)
 
 
@@ -161,17 +162,7 @@ def _date_obs(header: Mapping[str, Any]) -> datetime | None:
     if text and "T" not in text:
         clock = _text(header.get("TIME-OBS")) or _text(header.get("UT"))
         text = f"{text}T{clock}" if clock else text
-    return _parse_date(text)
-
-
-def _parse_date(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return parse_iso_utc(text)
 
 
 def _coordinates(header: Mapping[str, Any]) -> tuple[float | None, float | None]:

@@ -46,7 +46,7 @@ from ._sanitize import (
     path_length,
     sanitize_component,
 )
-from ._templates import PLACEHOLDERS, PRESET_TEMPLATES, validate_template
+from ._templates import PLACEHOLDERS, PRESET_TEMPLATES, format_parts, validate_template
 from ._types import LayoutSettings, PlacedFile
 
 __all__ = [
@@ -77,6 +77,7 @@ __all__ = [
     "catalog_of",
     "component_problem",
     "exists_except",
+    "format_parts",
     "is_part_name",
     "meta_path",
     "part_path",

@@ -22,6 +22,7 @@ __all__ = [
     "CompiledTemplate",
     "Field",
     "compile_template",
+    "format_parts",
     "render_component",
     "validate_template",
 ]
@@ -116,13 +117,21 @@ def _check_text(template: str, kind: TemplateKind) -> None:
         raise ValueError("must not be empty")
 
 
-def _pieces(template: str) -> list[Piece]:
+FormatPart = tuple[str, str | None, str | None, str | None]
+
+
+def format_parts(text: str) -> list[FormatPart]:
+    """``str.format`` text as ``(literal, name, spec, conversion)`` parts; ``ValueError``
+    with the words a user reads when its braces do not pair (templates and ``--exec``)."""
     try:
-        parsed = list(string.Formatter().parse(template))
+        return list(string.Formatter().parse(text))
     except ValueError:
         raise ValueError("has unbalanced braces (write {{ or }} for a literal brace)") from None
+
+
+def _pieces(template: str) -> list[Piece]:
     pieces: list[Piece] = []
-    for literal, name, spec, conversion in parsed:
+    for literal, name, spec, conversion in format_parts(template):
         if literal:
             pieces.append(literal)
         if name is not None:

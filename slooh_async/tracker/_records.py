@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from .._utc import as_utc, parse_iso_utc
 from ..media import FitsSummary
 from ..organizer import object_name
 
@@ -48,19 +49,12 @@ def to_iso(when: datetime | None) -> str | None:
     """ISO 8601 text in UTC; naive datetimes are taken to be UTC already."""
     if when is None:
         return None
-    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-    return when.isoformat()
+    return as_utc(when).isoformat()
 
 
 def from_iso(text: str | None) -> datetime | None:
     """The inverse of :func:`to_iso`; ``None`` for ``NULL`` or text that does not parse."""
-    if not text:
-        return None
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return parse_iso_utc(text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 from ..engine import (
     Event,
@@ -35,9 +35,6 @@ from ..engine import (
 )
 from ._common import human_bytes, write_text
 from ._words import Budget, budget_text, count_text, left_text, short_error, wait_text
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "Display",

@@ -124,10 +124,11 @@ def download(
     )
     output = Output(json_, json_lines, quiet)
     overrides = overrides_of(dest, threads, rate_limit, write_metadata)
-    after = AfterOptions(exec_file, exec_mission)
-    outcome = _execute(request, "download", output, overrides, after=after)
+    outcome = _execute(
+        request, "download", output, overrides, after=AfterOptions(exec_file, exec_mission)
+    )
     check_telescope(outcome.summary, telescope)
-    finish_run(outcome, output, after=lambda: gallery_line(outcome, output))
+    _finish(outcome, output)
 
 
 @handle_errors(json_keys=RUN_KEYS)
@@ -155,10 +156,11 @@ def mission(
     )
     output = Output(json_, json_lines, quiet)
     overrides = overrides_of(dest, threads, None, write_metadata)
-    after = AfterOptions(exec_file, exec_mission)
-    outcome = _execute(request, "mission", output, overrides, after=after)
+    outcome = _execute(
+        request, "mission", output, overrides, after=AfterOptions(exec_file, exec_mission)
+    )
     require_mission(outcome.summary, mission_id)
-    finish_run(outcome, output, after=lambda: gallery_line(outcome, output))
+    _finish(outcome, output)
 
 
 @handle_errors(json_keys=RETRY_KEYS)
@@ -211,12 +213,13 @@ def retry(
             f"[yellow]{plural(missing, 'failed file')} "
             f"{'is' if missing == 1 else 'are'} no longer listed by Slooh.[/]"
         )
-    finish_run(
-        outcome,
-        output,
-        extra={"failed_before": len(failed), "still_failing": [f["key"] for f in summary.failures]},
-        after=lambda: gallery_line(outcome, output),
-    )
+    still_failing = [failure["key"] for failure in summary.failures]
+    _finish(outcome, output, {"failed_before": len(failed), "still_failing": still_failing})
+
+
+def _finish(outcome: RunOutcome, output: Output, extra: dict[str, Any] | None = None) -> None:
+    """Report a sync run, then say where its refreshed gallery is."""
+    finish_run(outcome, output, extra=extra, after=lambda: gallery_line(outcome, output))
 
 
 def _confirm_all() -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_config_support import isolate
+from test_config_support import finish, isolate
 from typer.testing import CliRunner, Result
 
 from slooh_async.cli import app
@@ -117,6 +117,20 @@ def make_library(
     config.chmod(0o600)  # as slooh configure writes it: a password nobody else may read
     monkeypatch.setenv("SLOOH_CONFIG", str(config))
     return Library(root, config, server)
+
+
+def library_fixture(**download: Any) -> Any:
+    """A ``library`` fixture on the module's ``server`` fixture: :func:`make_library` with
+    these download settings, the CLI's logging undone after the test."""
+
+    @pytest.fixture
+    def library(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: FakeSlooh
+    ) -> Iterator[Library]:
+        yield make_library(tmp_path, monkeypatch, server, **download)
+        finish()
+
+    return library
 
 
 def slooh_process(

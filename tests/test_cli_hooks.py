@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import Library, make_library
-from test_config_support import finish
+from e2e_support import Library, library_fixture
 
 from slooh_async.api import Picture
 from slooh_async.cli._exec import FILE_FIELDS, MISSION_FIELDS, CommandTemplate, run_command
@@ -42,13 +41,8 @@ def server() -> Iterator[FakeSlooh]:
         yield srv
 
 
-@pytest.fixture
-def library(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: FakeSlooh
-) -> Iterator[Library]:
-    """Five pictures a page, so missions finish while the run goes on."""
-    yield make_library(tmp_path, monkeypatch, server, batch_size=5)
-    finish()
+# Five pictures a page, so missions finish while the run goes on.
+library = library_fixture(batch_size=5)
 
 
 @pytest.fixture

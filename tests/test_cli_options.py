@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from e2e_support import Library, make_library
+from e2e_support import Library, library_fixture
 from test_config_support import finish, isolate, write_json
 from typer.testing import CliRunner, Result
 
@@ -37,12 +37,7 @@ def server() -> Iterator[FakeSlooh]:
         yield srv
 
 
-@pytest.fixture
-def library(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: FakeSlooh
-) -> Iterator[Library]:
-    yield make_library(tmp_path, monkeypatch, server, batch_size=5)
-    finish()
+library = library_fixture(batch_size=5)
 
 
 @pytest.fixture

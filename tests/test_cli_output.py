@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import Library, expected_digests, make_library
-from test_config_support import finish
+from e2e_support import Library, expected_digests, library_fixture
 
 from slooh_async.cli._report import RETRY_KEYS, RUN_KEYS
 from slooh_async.engine import RunSummary
@@ -36,12 +35,7 @@ def server() -> Iterator[FakeSlooh]:
         yield srv
 
 
-@pytest.fixture
-def library(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: FakeSlooh
-) -> Iterator[Library]:
-    yield make_library(tmp_path, monkeypatch, server)
-    finish()
+library = library_fixture()
 
 
 def relative_files(library: Library) -> set[str]:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import Library, expected_digests, make_library
+from e2e_support import Library, expected_digests, library_fixture, make_library
 from test_config_support import finish
 
 from slooh_async.fake_server import ExpiryMode, FakeConfig, FakeSlooh, Faults
@@ -32,12 +32,7 @@ def server() -> Iterator[FakeSlooh]:
         yield srv
 
 
-@pytest.fixture
-def library(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: FakeSlooh
-) -> Iterator[Library]:
-    yield make_library(tmp_path, monkeypatch, server, batch_size=20)
-    finish()
+library = library_fixture(batch_size=20)
 
 
 def tracker_rows(library: Library, query: str) -> list[tuple[object, ...]]:

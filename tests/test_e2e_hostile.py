@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
-from e2e_support import Library, faults_off, make_library
+from e2e_support import Library, faults_off, library_fixture, make_library
 from test_config_support import finish
 
 from slooh_async.api import RetryPolicy
@@ -49,13 +49,8 @@ def server(fake: FakeSlooh) -> Iterator[FakeSlooh]:
     yield from faults_off(fake)
 
 
-@pytest.fixture
-def library(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: FakeSlooh
-) -> Iterator[Library]:
-    """A library on the fake server: quick retries, pages of 5."""
-    yield make_library(tmp_path, monkeypatch, server, batch_size=5, max_retries=1)
-    finish()
+# A library on the fake server: quick retries, pages of 5.
+library = library_fixture(batch_size=5, max_retries=1)
 
 
 def rows(library: Library, query: str, *args: object) -> list[tuple[object, ...]]:

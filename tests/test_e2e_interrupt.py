@@ -6,19 +6,17 @@ import signal
 import sqlite3
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from e2e_support import (
     Library,
     Said,
     expected_digests,
-    make_library,
+    library_fixture,
     sessions,
     slooh_process,
     slow_server,
 )
-from test_config_support import finish
 
 from slooh_async.fake_server import FakeSlooh, Faults
 
@@ -32,12 +30,7 @@ def server() -> Iterator[FakeSlooh]:
         yield srv
 
 
-@pytest.fixture
-def library(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: FakeSlooh
-) -> Iterator[Library]:
-    yield make_library(tmp_path, monkeypatch, server, threads=3, batch_size=10)
-    finish()
+library = library_fixture(threads=3, batch_size=10)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])

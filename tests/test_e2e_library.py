@@ -9,8 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import Library, expected_digests, make_library
-from test_config_support import finish
+from e2e_support import Library, expected_digests, library_fixture
 
 from slooh_async.fake_server import FakeConfig, FakeSlooh
 
@@ -23,12 +22,7 @@ def server() -> Iterator[FakeSlooh]:
         yield srv
 
 
-@pytest.fixture
-def library(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: FakeSlooh
-) -> Iterator[Library]:
-    yield make_library(tmp_path, monkeypatch, server)
-    finish()
+library = library_fixture()
 
 
 def test_import_legacy_tracker_is_complete_and_idempotent(library: Library) -> None:

@@ -9,11 +9,9 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from e2e_support import Library, expected_digests, make_library
-from test_config_support import finish
+from e2e_support import Library, expected_digests, library_fixture
 from test_platform import real_replace, refuse_replace
 
 from slooh_async.fake_server import FakeConfig, FakeSlooh
@@ -26,12 +24,7 @@ def server() -> Iterator[FakeSlooh]:
         yield srv
 
 
-@pytest.fixture
-def library(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: FakeSlooh
-) -> Iterator[Library]:
-    yield make_library(tmp_path, monkeypatch, server)
-    finish()
+library = library_fixture()
 
 
 def test_a_file_held_open_fails_alone_and_retry_finishes_it(

@@ -15,13 +15,12 @@ from e2e_support import (
     Library,
     Said,
     expected_digests,
-    make_library,
+    library_fixture,
     sessions,
     slooh_process,
     slow_server,
     wait_for_files,
 )
-from test_config_support import finish
 
 from slooh_async.fake_server import FakeSlooh, Faults
 
@@ -35,12 +34,7 @@ def server() -> Iterator[FakeSlooh]:
         yield srv
 
 
-@pytest.fixture
-def library(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: FakeSlooh
-) -> Iterator[Library]:
-    yield make_library(tmp_path, monkeypatch, server, threads=3, batch_size=10)
-    finish()
+library = library_fixture(threads=3, batch_size=10)
 
 
 def run_to_end(library: Library, *args: str) -> tuple[int, str, str]:

@@ -314,6 +314,8 @@ def test_noop_rebuild_imports_no_image_library(library: Library, tmp_path: Path)
         (duration, 45.0, "45 s"),
         (duration, 270.0, "4.5 min"),
         (duration, 600.0, "10 min"),
+        (duration, 59.7, "1 min"),  # as slooh stats says it, not "60 s"
+        (duration, 3600.0, "1 h"),
         (duration, 7500.0, "2 h 05 min"),
         (duration, None, "—"),
         (human_bytes, 999, "999 B"),

@@ -11,7 +11,8 @@ import pytest
 from rich.console import Console
 from rich.text import Text
 
-from slooh_async.cli._common import human_bytes, human_duration, local_time, plural, write_text
+from slooh_async._units import human_bytes, plural
+from slooh_async.cli._common import human_duration, local_time, write_text
 from slooh_async.cli._display import JsonLinesProgress, LogProgress, NullProgress
 from slooh_async.cli._live import LiveDisplay
 from slooh_async.cli._words import Budget, budget_text, short_error

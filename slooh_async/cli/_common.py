@@ -82,11 +82,6 @@ DestOpt = Annotated[
 ]
 
 
-def plural(count: int, word: str, words: str | None = None) -> str:
-    """``1 file``, ``2,548 files`` (``words`` when the plural is not ``word + "s"``)."""
-    return f"{count:,} {word if count == 1 else words or word + 's'}"
-
-
 def human_duration(seconds: float) -> str:
     """``under a minute``, ``12 min``, ``1 h 25 min``: how long, as a person says it."""
     minutes = round(seconds / 60)
@@ -139,15 +134,6 @@ def write_text(out: Any, text: str) -> None:
     except UnicodeEncodeError:
         encoding = getattr(out, "encoding", None) or "utf-8"
         out.write(text.encode(encoding, "backslashreplace").decode(encoding))
-
-
-def human_bytes(size: float) -> str:
-    """``1.5 MB`` style sizes (decimal units, like file managers)."""
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if abs(size) < 1000 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} TB"  # pragma: no cover
 
 
 def stderr_console() -> Console:

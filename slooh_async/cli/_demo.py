@@ -67,7 +67,7 @@ def render_tree(root: Path, *, files_per_folder: int = 3, max_folders: int = 40)
     from rich.markup import escape
     from rich.tree import Tree
 
-    from ._common import human_bytes, plural
+    from .._units import human_bytes, plural
 
     tree = Tree(f"[bold]{escape(str(root))}[/]")
     nodes: dict[Path, Tree] = {root: tree}

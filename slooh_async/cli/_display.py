@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from .._units import human_bytes
 from ..engine import (
     Event,
     FileDone,
@@ -33,7 +34,7 @@ from ..engine import (
     Waiting,
     relative_text,
 )
-from ._common import human_bytes, write_text
+from ._common import write_text
 from ._words import Budget, budget_text, count_text, left_text, short_error, wait_text
 
 __all__ = [

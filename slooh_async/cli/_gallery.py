@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from .._units import plural
 from ._common import (
     STATE,
     DestOpt,
@@ -27,7 +28,6 @@ from ._common import (
     handle_errors,
     load,
     plain_output,
-    plural,
     print_json,
     print_lines,
     setup_logging,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from .._units import plural
 from ._command_options import (
     ExportFormat,
     ExportFormatOpt,
@@ -24,7 +25,6 @@ from ._common import (
     fail,
     handle_errors,
     load,
-    plural,
     print_json,
     setup_logging,
     stderr_console,

@@ -11,15 +11,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ._common import (
-    human_bytes,
-    local_time,
-    plain_output,
-    plural,
-    print_lines,
-    stderr_console,
-    stdout_console,
-)
+from .._units import exposure_text, human_bytes, plural
+from ._common import local_time, plain_output, print_lines, stderr_console, stdout_console
 
 __all__ = ["exposure_text", "group_problems", "print_moves", "print_problems", "print_stats"]
 
@@ -45,19 +38,6 @@ def print_stats(data: dict[str, Any]) -> None:
             markup=False,
             soft_wrap=True,
         )
-
-
-def exposure_text(seconds: float) -> str:
-    """``45 s``, ``4.5 min``, ``24 min``, ``3 h 5 min``: an integration time."""
-    if seconds < 59.5:
-        return f"{seconds:.0f} s"
-    minutes = seconds / 60
-    if minutes < 9.95:
-        return f"{minutes:.1f}".removesuffix(".0") + " min"
-    hours, rest = divmod(round(minutes), 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
 def _filters_text(by_filter: dict[str, dict[str, Any]]) -> str:

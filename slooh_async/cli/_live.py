@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._units import human_bytes
 from ..engine import (
     Event,
     FileDone,
@@ -39,7 +40,6 @@ from ..engine import (
     Waiting,
     relative_text,
 )
-from ._common import human_bytes
 from ._terminal import NoEcho
 from ._words import Budget, budget_text, count_text, left_text, short_error
 

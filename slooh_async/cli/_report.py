@@ -15,16 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from ._common import (
-    fail,
-    human_bytes,
-    plain_output,
-    plural,
-    print_json,
-    print_lines,
-    stderr_console,
-    stdout_console,
-)
+from .._units import human_bytes, plural
+from ._common import fail, plain_output, print_json, print_lines, stderr_console, stdout_console
 
 if TYPE_CHECKING:
     from ..engine import FileList, Forecast, RunSummary

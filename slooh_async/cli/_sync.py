@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from .._units import plural
 from ._command_options import (
     AfterOptions,
     DemoDestOpt,
@@ -38,7 +39,6 @@ from ._common import (
     fail,
     handle_errors,
     load,
-    plural,
     print_json,
     setup_logging,
     stderr_console,

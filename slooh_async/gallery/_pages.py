@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
+from .. import _units as units
 from .._version import __version__
 from ._cache import GALLERY_DIR
 from ._charts import bars, columns
@@ -145,7 +146,7 @@ def _environment() -> Any:
         "ra": right_ascension,
         "dec": declination,
         "number": lambda value: f"{value:,}",
-        "plural": plural,
+        "plural": units.plural,
     }
     env.filters.update(filters)
     env.globals["version"] = __version__
@@ -156,35 +157,13 @@ def _environment() -> Any:
 
 
 def human_bytes(size: int | None) -> str:
-    """``7.5 MB`` (decimal units, as the download summary shows them)."""
-    if size is None:
-        return "—"
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} TB"  # pragma: no cover - the loop returns
+    """``7.5 MB``, as ``slooh`` prints sizes; ``—`` when unknown."""
+    return "—" if size is None else units.human_bytes(size)
 
 
 def duration(seconds: float | None) -> str:
-    """An exposure as astrophotographers say it: ``45 s``, ``4.5 min``, ``2 h 05 min``."""
-    if seconds is None:
-        return "—"
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    minutes = seconds / 60
-    if minutes < 10:
-        return f"{minutes:.1f}".removesuffix(".0") + " min"
-    if minutes < 60:
-        return f"{minutes:.0f} min"
-    hours, rest = divmod(round(minutes), 60)
-    return f"{hours} h {rest:02d} min"
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 picture``, ``2 pictures`` (the nouns the pages count take an s)."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+    """An exposure as ``slooh stats`` says it (``45 s``, ``4.5 min``, ``2 h 05 min``)."""
+    return "—" if seconds is None else units.exposure_text(seconds)
 
 
 def _count(value: float) -> str:

@@ -35,7 +35,13 @@ from slooh_async.engine import (
     stop_requested,
 )
 from slooh_async.fake_server import FakeConfig, FakeSlooh, Faults
-from slooh_async.media import FileInUseError, _replace, replace_file, retry_in_use
+from slooh_async.media import (
+    FileInUseError,
+    _replace,
+    replace_file,
+    retry_in_use,
+    write_atomically,
+)
 from slooh_async.organizer import meta_path, part_path
 from slooh_async.tracker import ImageRow, Tracker
 
@@ -89,6 +95,46 @@ def test_a_file_held_for_good_names_the_file_and_the_likely_cause(
     assert len(refused) == _replace.REPLACE_TRIES
     assert (tmp_path / "old.csv").read_bytes() == b"old"
     assert (tmp_path / "new").read_bytes() == b"new"
+
+
+def test_an_atomic_write_held_briefly_lands_and_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages, previews, exports and the config go through write_atomically: a target held
+    open a moment is replaced on a later try, in text mode with the asked mode and newlines."""
+    refused = refuse_replace(monkeypatch, 2, "page.csv")
+    target = tmp_path / "page.csv"
+    target.write_text("old", encoding="utf-8")
+    count = write_atomically(
+        target, lambda handle: handle.write("a,b\r\n"), encoding="utf-8", newline="", mode=0o640
+    )
+    assert count == 5 and len(refused) == 2
+    assert target.read_bytes() == b"a,b\r\n"
+    if os.name == "posix":
+        assert target.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.csv"]
+
+
+@pytest.mark.parametrize("failure", ["write", "held"])
+def test_a_failed_atomic_write_keeps_the_old_file_and_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    """A write that raises (a full disk) or a target held for good: the old bytes stay, and
+    no ``.index.html.*.tmp`` is left beside it (the gallery used to leave one)."""
+    target = tmp_path / "index.html"
+    target.write_bytes(b"old")
+
+    def write(handle: Any) -> None:
+        handle.write(b"half")
+        if failure == "write":
+            raise OSError(28, "No space left on device")
+
+    if failure == "held":
+        refuse_replace(monkeypatch, 100)
+    with pytest.raises(OSError):
+        write_atomically(target, write)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["index.html"]
 
 
 @pytest.mark.anyio

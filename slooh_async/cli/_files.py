@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 from .._exceptions import StorageError, UsageError
-from ..media import replace_file
+from ..media import write_atomically
 
 __all__ = ["write_replacing"]
 
@@ -26,22 +25,12 @@ def write_replacing(output: Path, write: Callable[[TextIO], int]) -> int:
     touched. A file replaced keeps its permissions; a new one gets the umask's.
     """
     mode = _existing_mode(output)
+    new_mode = stat.S_IMODE(mode) if mode is not None else _new_file_mode()
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+        # a spreadsheet that has the file open: the replace is tried a while
+        return write_atomically(output, write, encoding="utf-8", newline="", mode=new_mode)
     except OSError as exc:
-        raise StorageError(f"cannot write in {output.parent}: {exc.strerror or exc}") from exc
-    temporary = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            count = write(handle)
-        os.chmod(temporary, stat.S_IMODE(mode) if mode is not None else _new_file_mode())
-        replace_file(temporary, output)  # a spreadsheet that has it open: tried a while
-    except BaseException as exc:
-        temporary.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise StorageError(f"cannot write {output}: {exc.strerror or exc}") from exc
-        raise
-    return count
+        raise StorageError(f"cannot write {output}: {exc.strerror or exc}") from exc
 
 
 def _existing_mode(output: Path) -> int | None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from .._version import __version__
+from ..media import replace_file
 
 if TYPE_CHECKING:
     from ..api import Picture
@@ -126,7 +127,7 @@ def write_sidecar(path: Path, document: Mapping[str, Any]) -> str | None:
             return None
         if path.exists() and not _ours(path, str(document.get("key"))):
             return f"{path} appeared meanwhile and was not written by slooh (left as it is)"
-        os.replace(temporary, path)
+        replace_file(temporary, path)  # a viewer that has it open: tried a while
         return None
     finally:
         temporary.unlink(missing_ok=True)

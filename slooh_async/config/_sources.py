@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .._exceptions import ConfigError
-from ..media import replace_file
+from ..media import write_atomically
 from ._errors import closest, show_value
 
 __all__ = [
@@ -82,18 +81,12 @@ def read_config_file(path: Path) -> dict[str, Any]:
 def write_config_file(path: Path, data: Mapping[str, Any]) -> None:
     """Write ``data`` as JSON atomically, readable by the owner only (0600; new folder 0700)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, ensure_ascii=False, default=str)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(name, 0o600)
-        replace_file(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+
+    def dump(handle: IO[str]) -> None:
+        json.dump(data, handle, indent=2, ensure_ascii=False, default=str)
+        handle.write("\n")
+
+    write_atomically(path, dump, encoding="utf-8", mode=0o600, durable=True)
 
 
 class RawSettings:

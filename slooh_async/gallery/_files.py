@@ -7,8 +7,9 @@ next to its place and moved in, so a reader never sees half of one.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from ..media import write_atomically
 
 __all__ = ["write_if_changed"]
 
@@ -21,7 +22,5 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     except OSError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    partial.write_bytes(data)
-    os.replace(partial, path)
+    write_atomically(path, lambda handle: handle.write(data))
     return True

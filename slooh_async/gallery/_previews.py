@@ -10,11 +10,12 @@ and takes plain values: tasks travel to ``spawn``-ed processes by pickling.
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from ..media import write_atomically
 
 if TYPE_CHECKING:
     import numpy as np
@@ -90,9 +91,9 @@ def _thumbnail(path: Path, side: int) -> Any:
 def _save(image: Any, dest: Path) -> None:
     """Write the JPEG next to its place and move it in: a crash never leaves half a file."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    image.save(partial, format="JPEG", quality=_JPEG_QUALITY, optimize=True)
-    os.replace(partial, dest)
+    write_atomically(
+        dest, lambda handle: image.save(handle, format="JPEG", quality=_JPEG_QUALITY, optimize=True)
+    )
 
 
 # --------------------------------------------------------------------------- FITS

@@ -5,7 +5,8 @@ The bottom layer beside ``api`` and ``organizer``: it knows file formats and not
 service, the library or the run. The engine checks each download with it before the file is
 moved into place; ``slooh verify`` checks the library with it; the gallery reads FITS headers
 with it (astropy is loaded only when a FITS file is looked at). It also moves finished files
-into place (:func:`replace_file`), patiently where another program holds them (Windows).
+into place (:func:`replace_file`), patiently where another program holds them (Windows),
+and writes small files whole or not at all (:func:`write_atomically`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from ._fits import FitsHeaderError, FitsSummary, check_fits_file, read_fits_summ
 from ._formats import check_content, check_jpeg, check_png
 from ._replace import FileInUseError, replace_file, retry_in_use
 from ._sniff import FITS_BLOCK, HEAD_BYTES, JPEG_SOI, PNG_SIGNATURE, head_problem, sniff
+from ._write import write_atomically
 
 __all__ = [
     "FITS_BLOCK",
@@ -34,4 +36,5 @@ __all__ = [
     "replace_file",
     "retry_in_use",
     "sniff",
+    "write_atomically",
 ]

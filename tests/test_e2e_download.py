@@ -164,6 +164,25 @@ def test_failed_files_are_recorded_and_retry_recovers_them(
     assert library.digests() == expected_digests(server)
 
 
+def test_retry_reads_the_config_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: FakeSlooh
+) -> None:
+    """`slooh retry` loads the settings once: a typo in the config file is warned about once,
+    not before and again after "Retrying..."."""
+    library = make_library(tmp_path, monkeypatch, server, thraeds=2)
+    try:
+        victim = server.catalog.photo_roll[0]
+        server.set_faults(Faults(fail_keys=frozenset({victim.key})))
+        assert library.run("download", "--quiet").exit_code == 1
+        server.set_faults(Faults())
+        result = library.run("retry")
+        assert result.exit_code == 0, result.stderr
+        assert "Retrying 1 failed file" in result.stderr
+        assert result.stderr.count("download.thraeds") == 1, result.stderr
+    finally:
+        finish()
+
+
 def test_a_failed_file_is_recorded_with_its_real_number_of_tries(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: FakeSlooh
 ) -> None:

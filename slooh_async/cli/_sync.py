@@ -203,7 +203,7 @@ def retry(
     request = DownloadRequest(only_keys=failed)
     after = AfterOptions(exec_file, exec_mission)
     outcome = _execute(
-        request, "retry", output, overrides, after=after, expected=len(failed)
+        request, "retry", output, overrides, after=after, expected=len(failed), settings=settings
     )
     summary = outcome.summary
     missing = len(failed) - summary.downloaded - summary.failed - summary.skipped_existing
@@ -244,10 +244,12 @@ def _execute(
     config_path: Path | None = None,
     after: AfterOptions | None = None,
     expected: int | None = None,
+    settings: Settings | None = None,
 ) -> RunOutcome:
     """Run a download with the display the output asks for; the outcome to report.
 
     ``expected``: the files the command knows it will fetch (retry), for the estimate.
+    ``settings``: already loaded by the command (retry), else loaded here.
     """
     import anyio
 
@@ -260,7 +262,8 @@ def _execute(
     STATE.json_output, STATE.quiet = output.json, output.quiet
     STATE.json_lines = output.json_lines
     setup_logging()
-    settings = load(overrides, require_login=True, config_path=config_path).settings
+    if settings is None:
+        settings = load(overrides, require_login=True, config_path=config_path).settings
     if request.fits == "with" and not settings.download.fits:
         request = dataclasses.replace(request, fits="without")
     outcome, display, events = _reporting(settings, request, command, output, expected)

@@ -185,3 +185,26 @@ class _FullDisk(io.StringIO):
 
     def write(self, text: str) -> int:
         raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize(
+    ("args", "level"),
+    [
+        (["config", "path"], logging.WARNING),
+        (["config", "path", "--json"], logging.ERROR),
+        (["--verbose", "config", "path", "--json"], logging.INFO),
+        (["config", "path", "--json", "--debug"], logging.DEBUG),
+    ],
+)
+def test_a_command_sets_logging_up_once_by_all_its_options(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], level: int
+) -> None:
+    """Logging is configured once a command, when its own options and the global ones (before
+    or after the command) are all known: the log file is opened once, at the right level."""
+    from slooh_async.cli import _logging
+
+    levels: list[int] = []
+    monkeypatch.setattr(_logging, "configure_logging", levels.append)
+    result = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert levels == [level]

@@ -194,7 +194,8 @@ def handle_errors(
     quiet end.
 
     The command's ``--json``/``--json-lines``/``--quiet`` options are read here, before
-    anything can fail, so that a failure is reported the way the user asked: with
+    anything can fail, and logging is set up by them and the global options (the one
+    place it is), so that a failure is reported the way the user asked: with
     ``--json``, one document with the command's ``json_keys`` (null unless given a value),
     ``error`` and ``exit_code``, whatever went wrong and wherever.
     """
@@ -208,6 +209,7 @@ def handle_errors(
             STATE.json_lines = STATE.json_lines or bool(kwargs.get("json_lines"))
             STATE.quiet = STATE.quiet or bool(kwargs.get("quiet"))
             STATE.json_keys, STATE.json_printed = keys, False
+            setup_logging()  # once, now that the command's own output options are known
             try:
                 result = _guarded(command, *args, **kwargs)
             except typer.Exit as exc:
@@ -345,13 +347,6 @@ def _check_library(base: Path, source: str) -> None:
         raise ConfigError(
             f"the library folder {base} is a file, not a folder (folders.base_path, from {source})"
         )
-
-
-def json_mode(json_: bool) -> None:
-    """``--json``: stdout carries one JSON document; logging keeps to errors."""
-    if json_:
-        STATE.json_output = True
-        setup_logging()
 
 
 def print_json(data: Mapping[str, Any], *, exit_code: int = 0) -> None:

@@ -14,7 +14,6 @@ from ._common import (
     JsonOpt,
     config_file,
     handle_errors,
-    json_mode,
     load,
     plain_output,
     print_json,
@@ -51,7 +50,6 @@ def show(json_: JsonOpt = False) -> None:
 
     Example: slooh config show
     """
-    json_mode(json_)
     loaded = load()
     if json_:
         print_json(settings_document(loaded))

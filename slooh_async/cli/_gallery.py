@@ -21,7 +21,6 @@ import typer
 
 from .._units import plural
 from ._common import (
-    STATE,
     DestOpt,
     JsonOpt,
     fail,
@@ -30,7 +29,6 @@ from ._common import (
     plain_output,
     print_json,
     print_lines,
-    setup_logging,
     stderr_console,
     stdout_console,
     warn,
@@ -127,8 +125,6 @@ def gallery(
 
     Example: slooh gallery --open
     """
-    STATE.json_output, STATE.quiet = json_, quiet
-    setup_logging()
     settings = load({"folders.base_path": str(dest) if dest else None}).settings
     base = settings.folders.base_path
     if not base.is_dir() or not settings.tracker_path.exists():

@@ -19,14 +19,12 @@ from ._command_options import (
     StatusOpt,
 )
 from ._common import (
-    STATE,
     DestOpt,
     JsonOpt,
     fail,
     handle_errors,
     load,
     print_json,
-    setup_logging,
     stderr_console,
     stdout_console,
     warn,
@@ -41,9 +39,7 @@ if TYPE_CHECKING:
     from ..tracker import Header, Tracker, VerifyProblem
 
 
-def _settings(dest: Path | None, json_: bool) -> Settings:
-    STATE.json_output = json_
-    setup_logging()
+def _settings(dest: Path | None) -> Settings:
     return load({"folders.base_path": str(dest) if dest else None}).settings
 
 
@@ -97,7 +93,7 @@ def stats(dest: DestOpt = None, json_: JsonOpt = False) -> None:
     from ..organizer import FileOrganizer
     from ..tracker import Tracker, TrackerStats
 
-    settings = _settings(dest, json_)
+    settings = _settings(dest)
     base = settings.folders.base_path
     if not base.is_dir():
         fail(
@@ -157,7 +153,7 @@ def verify(
     """
     from ..engine import VERIFY_MARK
 
-    settings = _settings(dest, json_)
+    settings = _settings(dest)
     with phase_progress(quiet=json_) as progress, _tracker(
         settings, lock=fix, read_only=not fix
     ) as tracker:
@@ -267,7 +263,7 @@ def import_tracker(
     from ..organizer import FileOrganizer
     from ..tracker import ImageRow, import_legacy
 
-    settings = _settings(dest, json_)
+    settings = _settings(dest)
     placement = Placement(FileOrganizer(settings.folders))
 
     def move_to(row: ImageRow) -> Path:
@@ -312,7 +308,7 @@ def export(
     from ..tracker import export_records
     from ._files import write_replacing
 
-    settings = _settings(dest, False)
+    settings = _settings(dest)
     wanted = status.value if status else None
     with _tracker(settings, lock=False, read_only=True) as tracker:
         if output is None:
@@ -355,7 +351,7 @@ def reorganize(
     )
     from ..organizer import FileOrganizer
 
-    settings = _settings(dest, json_)
+    settings = _settings(dest)
     # Ctrl-C or SIGTERM: stop after the file being moved (exit 130); again: at once (the
     # journal lets the next run point the tracker at wherever each file is)
     with stop_requested() as stop, _tracker(settings, lock=True) as tracker:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from ._common import (
     JsonOpt,
     handle_errors,
-    json_mode,
     load,
     print_json,
     stdout_console,
@@ -94,7 +93,6 @@ def test(json_: JsonOpt = False) -> None:
 
     Example: slooh test
     """
-    json_mode(json_)
     settings = load(require_login=True).settings
     report = run_login_check(settings)
     if json_:

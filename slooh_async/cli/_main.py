@@ -16,7 +16,7 @@ import typer
 
 from .._version import __version__
 from . import _config, _gallery, _library, _login, _sync
-from ._common import STATE, setup_logging
+from ._common import STATE
 from ._options import (
     ConfigOpt,
     DebugOpt,
@@ -78,7 +78,6 @@ def _global(
     """Global options go before or after the command: ``slooh --config my.json download``."""
     STATE.reset()  # one process may run several commands (tests, embedding)
     apply_global_options(config, verbose, debug, option)
-    setup_logging()
 
 
 def _summary(command: Callable[..., Any]) -> str:

@@ -19,7 +19,7 @@ from typing import Annotated, Any, NamedTuple, TypeVar
 
 import typer
 
-from ._common import STATE, setup_logging
+from ._common import STATE
 
 __all__ = [
     "DATE_HELP",
@@ -161,8 +161,6 @@ def apply_global_options(
     STATE.debug = STATE.debug or debug
     for setting in settings or ():
         STATE.options[setting.key] = setting.value
-    if verbose or debug:
-        setup_logging()
 
 
 _GLOBAL_NAMES = ("global_config", "global_verbose", "global_debug", "global_option")

@@ -33,14 +33,12 @@ from ._command_options import (
     overrides_of,
 )
 from ._common import (
-    STATE,
     DestOpt,
     JsonOpt,
     fail,
     handle_errors,
     load,
     print_json,
-    setup_logging,
     stderr_console,
     stdout_console,
 )
@@ -259,9 +257,6 @@ def _execute(
     from ._report import print_plan
     from ._terminal import quit_now, restored_on_quit
 
-    STATE.json_output, STATE.quiet = output.json, output.quiet
-    STATE.json_lines = output.json_lines
-    setup_logging()
     if settings is None:
         settings = load(overrides, require_login=True, config_path=config_path).settings
     if request.fits == "with" and not settings.download.fits:

@@ -185,6 +185,38 @@ def test_plain_lines_say_where_each_file_was_saved(library: Library) -> None:
     assert sorted(saved) == sorted(relative_files(library))
 
 
+def test_force_color_in_a_log_still_gets_plain_lines(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`FORCE_COLOR=1` (common in CI) asks for colours, not for a live display: with stderr
+    going to a log, each file is still one plain line, and no cursor movement is written."""
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    result = library.run("download")
+    assert result.exit_code == 0, result.output
+    saved = re.findall(r"^downloaded (.+) \(\d+\.\d kB\)$", result.stderr, re.MULTILINE)
+    assert sorted(saved) == sorted(relative_files(library))
+    assert "\x1b[" not in result.stderr
+
+
+def test_download_all_asks_where_questions_can_be_asked(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`download --all` asks as `configure` does: not without a terminal (exit 2, add --yes),
+    but yes with SLOOH_FORCE_INTERACTIVE (expect scripts); "n" changes nothing, exit 0."""
+    from typer.testing import CliRunner
+
+    from slooh_async.cli import app
+
+    monkeypatch.delenv("SLOOH_FORCE_INTERACTIVE", raising=False)
+    refused = library.run("download", "--all")
+    assert refused.exit_code == 2 and "add --yes to confirm" in refused.stderr
+    monkeypatch.setenv("SLOOH_FORCE_INTERACTIVE", "1")
+    asked = CliRunner().invoke(app, ["download", "--all"], input="n\n", catch_exceptions=False)
+    assert asked.exit_code == 0 and "aborted, nothing changed" in asked.stderr
+    assert library.files() == []
+
+
 def test_api_retries_are_told_where_they_happen(library: Library, server: FakeSlooh) -> None:
     """An API call the service keeps failing is retried in the open: a plain line per retry
     (and a --json-lines "retry" event), not a silent pause; the run goes on without it."""

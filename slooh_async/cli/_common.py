@@ -103,17 +103,37 @@ def local_time(moment: datetime | str | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def plain_output() -> bool:
-    """True when stdout is not a terminal (a pipe, a file): listings print plain lines, one
-    item a line, whole paths, tab-separated fields. ``TTY_COMPATIBLE=1`` (or ``0``) says
-    what stdout is, as it does for Rich."""
+FORCE_INTERACTIVE_ENV = "SLOOH_FORCE_INTERACTIVE"
+
+
+def is_terminal(stream: Any) -> bool:
+    """Whether ``stream`` is a terminal: the one test for stdout (tables or plain lines) and
+    stderr (a live display or plain lines). ``TTY_COMPATIBLE=1`` (or ``0``) says what it is,
+    as it does for Rich; ``FORCE_COLOR`` asks for colours, not for a live display in a log."""
     forced = os.environ.get("TTY_COMPATIBLE", "")
     if forced in ("0", "1"):
-        return forced == "0"
+        return forced == "1"
     try:
-        return not sys.stdout.isatty()
-    except (AttributeError, ValueError):  # no stdout, or a closed one
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no stream (pythonw), or a closed one
+        return False
+
+
+def is_interactive() -> bool:
+    """Whether a question can be asked: stdin is a terminal, or ``$SLOOH_FORCE_INTERACTIVE``
+    is set (tests, expect scripts)."""
+    if os.environ.get(FORCE_INTERACTIVE_ENV, "").strip().lower() in ("1", "true", "yes"):
         return True
+    try:
+        return bool(sys.stdin.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def plain_output() -> bool:
+    """True when stdout is not a terminal (a pipe, a file): listings print plain lines, one
+    item a line, whole paths, tab-separated fields."""
+    return not is_terminal(sys.stdout)
 
 
 def print_lines(rows: Iterable[Iterable[Any]]) -> None:

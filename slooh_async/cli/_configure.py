@@ -22,16 +22,14 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.markup import escape
 
-from ._common import config_file, fail, load, stderr_console, warn
+from ._common import config_file, fail, is_interactive, load, stderr_console, warn
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from ..config import LoadedSettings
 
-__all__ = ["FORCE_INTERACTIVE_ENV", "is_interactive", "run_configure"]
-
-FORCE_INTERACTIVE_ENV = "SLOOH_FORCE_INTERACTIVE"
+__all__ = ["run_configure"]
 
 #: (section, key, question) in the order asked; the password comes right after the username
 _NUMBERS = (
@@ -57,16 +55,6 @@ class _Answers:
     password: str | None = None
     base_path: str = ""
     numbers: dict[tuple[str, str], int] = field(default_factory=dict)
-
-
-def is_interactive() -> bool:
-    """True on a terminal, or when ``$SLOOH_FORCE_INTERACTIVE`` is set (tests, expect scripts)."""
-    if os.environ.get(FORCE_INTERACTIVE_ENV, "").strip().lower() in ("1", "true", "yes"):
-        return True
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def run_configure(*, no_keyring: bool) -> None:

@@ -228,7 +228,9 @@ class DisplayChoice:
 
 def choose_display(choice: DisplayChoice, forecast: Forecast) -> Display:
     """JSON lines, nothing, the live display (stderr is a terminal) or plain lines."""
-    from ._common import stderr_console
+    import sys
+
+    from ._common import is_terminal, stderr_console
 
     if choice.json_lines:
         head = {
@@ -241,12 +243,11 @@ def choose_display(choice: DisplayChoice, forecast: Forecast) -> Display:
         return JsonLinesProgress(base=choice.base, head=head)
     if choice.json or choice.quiet:
         return NullProgress()
-    console = stderr_console()
-    if console.is_terminal:
+    if is_terminal(sys.stderr):
         from ._live import LiveDisplay
 
         return LiveDisplay(
-            console,
+            stderr_console(),
             choice.threads,
             forecast=forecast,
             budget=choice.budget,

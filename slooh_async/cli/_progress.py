@@ -7,11 +7,12 @@ JSON document). The callback is the gallery's ``progress(phase, done, total)``.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol
 
-from ._common import stderr_console
+from ._common import is_terminal, stderr_console
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -40,10 +41,10 @@ def phase_progress(*, quiet: bool) -> Iterator[PhaseProgress]:
     if quiet:
         yield _silent
         return
-    console = stderr_console()
-    if not console.is_terminal:
+    if not is_terminal(sys.stderr):
         yield _PlainLines()
         return
+    console = stderr_console()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     bar = Progress(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -37,6 +36,7 @@ from ._common import (
     JsonOpt,
     fail,
     handle_errors,
+    is_interactive,
     load,
     print_json,
     stderr_console,
@@ -223,7 +223,7 @@ def _finish(outcome: RunOutcome, output: Output, extra: dict[str, Any] | None = 
 def _confirm_all() -> bool:
     """``--all`` asks first (on stderr: stdout may be a JSON document); a "no" changes
     nothing and is not an error: it says so and the command ends with 0."""
-    if not sys.stdin.isatty():
+    if not is_interactive():
         fail("--all downloads everything again; add --yes to confirm (no terminal to ask on)", 2)
     if typer.confirm(
         "Download every picture again, ignoring the tracker?", default=False, err=True

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -141,6 +142,20 @@ def test_export_keeps_its_own_o(library: Library, tmp_path: Path) -> None:
     with out.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [row["status"] for row in rows].count("done") == 2
+
+
+def test_a_message_in_a_log_stays_one_line(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Messages to a pipe or a log are one line however long: Rich would wrap "Wrote ... to
+    PATH" at 80 columns and put the path on a line of its own."""
+    monkeypatch.setenv("COLUMNS", "80")  # what a pipe gets (the tests' default is wider)
+    assert library.run("download", "--limit", "1", "-q").exit_code == 0
+    out = tmp_path / ("a-long-folder-name-for-the-exports-of-this-library" * 2) / "records.csv"
+    out.parent.mkdir()
+    result = library.run("export", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert re.search(rf"^Wrote \d+ records? to {re.escape(str(out))}$", result.stderr, re.M)
 
 
 def test_placeholders_read_as_words(isolated: Path) -> None:

@@ -157,17 +157,18 @@ def write_text(out: Any, text: str) -> None:
 
 
 def stderr_console() -> Console:
-    """The console for progress, messages and errors (stdout stays clean for data)."""
+    """The console for progress, messages and errors (stdout stays clean for data). In a
+    pipe or a log a message stays one line however long (Rich would wrap it at 80 columns)."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=not is_terminal(sys.stderr))
 
 
 def stdout_console() -> Console:
-    """The console for tables and results."""
+    """The console for tables and results (one line a message in a pipe, as on stderr)."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, soft_wrap=not is_terminal(sys.stdout))
 
 
 def fail(message: str, code: int) -> NoReturn:

@@ -114,9 +114,7 @@ class FakeSloohApp:
     async def _download(self, scope: Scope, receive: Receive, exchange: Exchange) -> None:
         state = self.state
         faults = state.dice.faults
-        settings = DownloadSettings(
-            state.range_support, faults.slow_bytes_per_s, faults.fail_keys, faults
-        )
+        settings = DownloadSettings(state.range_support, faults)
         if scope["method"] not in ("GET", "HEAD"):
             return await _send_json(exchange, error_answer(405, "Method not allowed"), 405)
         path, roll = scope["path"], state.catalog.photo_roll

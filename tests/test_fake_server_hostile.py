@@ -65,6 +65,13 @@ def test_malformed_items_break_the_first_positions(srv: FakeSlooh, client: httpx
     assert [int(item["imageId"]) for item in later] == expected
 
 
+def test_malformed_order_is_fixed() -> None:
+    """The kinds asked for take positions in MALFORMED_KINDS order, whatever order they came in."""
+    faults = Faults.parse("malformed_items=part_name+odd_types+huge_id")
+    assert faults.malformed_order == ("huge_id", "odd_types", "part_name")
+    assert Faults().malformed_order == ()
+
+
 def test_repeat_pages_ignore_paging(srv: FakeSlooh, client: httpx.Client) -> None:
     """repeat_pages answers the first page whatever firstImageNumber asks."""
     srv.set_faults(repeat_pages=True)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._catalog import CatalogFile
-from ._faults import MALFORMED_KINDS, Faults
+from ._faults import Faults
 
 __all__ = [
     "BAD_PORT_URL",
@@ -47,8 +47,8 @@ def malform(
     entry: dict[str, Any], position: int, faults: Faults, roll: Sequence[CatalogFile]
 ) -> dict[str, Any]:
     """The photoRoll item at ``position`` (1-based), broken when a ``malformed_items`` kind
-    falls on it: the kinds asked for, in :data:`MALFORMED_KINDS` order, take positions 1, 2..."""
-    kinds = [kind for kind in MALFORMED_KINDS if kind in faults.malformed_items]
+    falls on it: the kinds of :attr:`Faults.malformed_order` take positions 1, 2..."""
+    kinds = faults.malformed_order
     if not 1 <= position <= len(kinds):
         return entry
     kind = kinds[position - 1]
@@ -91,9 +91,7 @@ def part_named_file(path: str, roll: Sequence[CatalogFile], faults: Faults) -> C
     """The file a ``part_name`` path stands for (its own bytes), if any."""
     if "part_name" not in faults.malformed_items or not path.endswith(".part"):
         return None
-    position = [kind for kind in MALFORMED_KINDS if kind in faults.malformed_items].index(
-        "part_name"
-    ) + 1
+    position = faults.malformed_order.index("part_name") + 1
     if position <= len(roll) and part_named_path(roll, position) == path:
         return roll[position - 1]
     return None

@@ -65,6 +65,50 @@ def test_malformed_items_break_the_first_positions(srv: FakeSlooh, client: httpx
     assert [int(item["imageId"]) for item in later] == expected
 
 
+def test_malformed_order_is_fixed() -> None:
+    """The kinds asked for take positions in MALFORMED_KINDS order, whatever order they came in."""
+    faults = Faults.parse("malformed_items=part_name+odd_types+huge_id")
+    assert faults.malformed_order == ("huge_id", "odd_types", "part_name")
+    assert Faults().malformed_order == ()
+
+
+@pytest.mark.parametrize("kinds", [{"part_name"}, {"huge_id", "part_name"}])
+def test_part_named_file_downloads_through_the_missions_view(
+    srv: FakeSlooh, client: httpx.Client, kinds: set[str]
+) -> None:
+    """A part-named item of one mission's pictures (what `slooh mission ID` lists) names the
+    mission's next picture plus `.part`, and its URL serves the item's own bytes."""
+    srv.set_faults(malformed_items=frozenset(kinds))
+    position = len(kinds)
+    # not the newest mission: its pictures are not the photoRoll's first
+    mission = next(m for m in srv.catalog.missions[1:] if len(m.pictures) > position)
+    assert mission.pictures[0] != srv.catalog.photo_roll[0]
+    body = srv.session_body(
+        viewType="missions", scheduledMissionId=mission.mission_id, maxImageCount=10
+    )
+    items = client.post(f"{srv.base_url}{PICTURES}", json=body).json()["imageList"]
+    item, below = mission.pictures[position - 1], mission.pictures[position]
+    listed = items[position - 1]
+    assert listed["imageDownloadFilename"] == f"{below.filename}.part"
+    for url in (listed["imageURL"], listed["imageDownloadURL"]):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.content == item.body()
+
+
+def test_part_named_file_downloads_through_the_all_missions_view(
+    srv: FakeSlooh, client: httpx.Client
+) -> None:
+    """The missions view of all missions (its one picture) serves its part-named item too."""
+    srv.set_faults(malformed_items=frozenset({"part_name"}))
+    body = srv.session_body(viewType="missions", scheduledMissionId=0)
+    (listed,) = client.post(f"{srv.base_url}{PICTURES}", json=body).json()["imageList"]
+    first = srv.catalog.photo_roll[0]
+    assert listed["imageDownloadFilename"] == f"{first.filename}.part"
+    response = client.get(listed["imageDownloadURL"])
+    assert response.status_code == 200 and response.content == first.body()
+
+
 def test_repeat_pages_ignore_paging(srv: FakeSlooh, client: httpx.Client) -> None:
     """repeat_pages answers the first page whatever firstImageNumber asks."""
     srv.set_faults(repeat_pages=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,15 @@ from ._hostile import malform, shape_page
 from ._listing import fits_entry, mission_entry, picture_entry
 from ._sessions import SessionCheck, SessionStore
 
-__all__ = ["API_PREFIX", "ENDPOINTS", "Answer", "ApiState", "envelope", "error_answer"]
+__all__ = [
+    "API_PREFIX",
+    "ENDPOINTS",
+    "Answer",
+    "ApiState",
+    "envelope",
+    "error_answer",
+    "picture_lists",
+]
 
 API_PREFIX = "/api/"
 _MAX_PAGE = 200
@@ -169,10 +177,23 @@ def _pictures_for(catalog: Catalog, body: dict[str, Any]) -> tuple[CatalogFile, 
         return catalog.photo_roll
     mission_id = _as_int(body.get("scheduledMissionId"), 0)
     if mission_id == 0:
-        # The service's bug: the missions view of "all missions" holds one picture.
-        return catalog.photo_roll[:1]
+        return _all_missions_view(catalog)
     mission = catalog.mission(mission_id)
     return mission.pictures if mission else ()
+
+
+def _all_missions_view(catalog: Catalog) -> tuple[CatalogFile, ...]:
+    # The service's bug: the missions view of "all missions" holds one picture.
+    return catalog.photo_roll[:1]
+
+
+def picture_lists(catalog: Catalog) -> Iterator[tuple[CatalogFile, ...]]:
+    """Every list ``getMyPictures`` pages through: the photoRoll, the missions view of all
+    missions, then each mission's pictures (what a listed position is a position in)."""
+    yield catalog.photo_roll
+    yield _all_missions_view(catalog)
+    for mission in catalog.missions:
+        yield mission.pictures
 
 
 def _mission_of(state: ApiState, item: CatalogFile) -> Mission:

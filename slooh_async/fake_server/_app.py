@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
-from ._api import ENDPOINTS, Answer, ApiState, check_common, check_session, error_answer
+from ._api import (
+    ENDPOINTS,
+    Answer,
+    ApiState,
+    check_common,
+    check_session,
+    error_answer,
+    picture_lists,
+)
 from ._catalog import Catalog
 from ._config import FakeConfig
 from ._download import DownloadSettings, serve_download
@@ -114,13 +122,11 @@ class FakeSloohApp:
     async def _download(self, scope: Scope, receive: Receive, exchange: Exchange) -> None:
         state = self.state
         faults = state.dice.faults
-        settings = DownloadSettings(
-            state.range_support, faults.slow_bytes_per_s, faults.fail_keys, faults
-        )
+        settings = DownloadSettings(state.range_support, faults)
         if scope["method"] not in ("GET", "HEAD"):
             return await _send_json(exchange, error_answer(405, "Method not allowed"), 405)
-        path, roll = scope["path"], state.catalog.photo_roll
-        item = state.catalog.file_at(path) or part_named_file(path, roll, faults)
+        path, catalog = scope["path"], state.catalog
+        item = catalog.file_at(path) or part_named_file(path, picture_lists(catalog), faults)
         await serve_download(scope, receive, exchange, item, state.dice, settings)
 
     async def _api(self, scope: Scope, receive: Receive, exchange: Exchange) -> None:

@@ -33,12 +33,11 @@ _DROPPING: contextvars.ContextVar[bool] = contextvars.ContextVar(
 
 @dataclass(frozen=True, slots=True)
 class DownloadSettings:
-    """The download knobs in force for one request."""
+    """The download knobs in force for one request: range support and the fault knobs (the
+    dice's, as the request began)."""
 
     range_support: bool
-    slow_bytes_per_s: int
-    fail_keys: frozenset[str]
-    faults: Faults = Faults()
+    faults: Faults
 
 
 class _DroppedConnectionFilter(logging.Filter):
@@ -92,9 +91,9 @@ async def serve_download(
     if item is None:
         return await _plain(exchange, 404, b"Not Found")
     names = {item.key, item.filename, str(item.image_id)}
-    if settings.fail_keys & names:
-        return await _plain(exchange, 500, b"Internal Server Error", fault="fail_key")
     faults = settings.faults
+    if faults.fail_keys & names:
+        return await _plain(exchange, 500, b"Internal Server Error", fault="fail_key")
     if faults.busy_keys & names:
         wait = [(b"retry-after", str(faults.retry_after).encode())]
         return await _plain(exchange, faults.busy_status, b"Busy", wait, fault="busy")
@@ -122,7 +121,7 @@ async def serve_download(
     )
     if scope["method"] == "HEAD":
         return await exchange.send({"type": "http.response.body", "body": b""})
-    await _stream(exchange, receive, item, (start, end), dice, settings.slow_bytes_per_s, cut)
+    await _stream(exchange, receive, item, (start, end), dice, faults.slow_bytes_per_s, cut)
 
 
 def _requested_span(

@@ -115,6 +115,12 @@ class Faults:
         if self.redirect_status not in (301, 302, 303, 307, 308):
             raise ValueError("redirect_status must be a redirect (301, 302, 303, 307 or 308)")
 
+    @property
+    def malformed_order(self) -> tuple[str, ...]:
+        """The ``malformed_items`` kinds asked for, in :data:`MALFORMED_KINDS` order: the
+        n-th breaks the listed item at position n."""
+        return tuple(kind for kind in MALFORMED_KINDS if kind in self.malformed_items)
+
     @classmethod
     def parse(cls, text: str) -> Faults:
         """Faults from ``"error_rate=0.2,expiry_mode=401,fail_keys=17262680+m1_x.fit"``."""

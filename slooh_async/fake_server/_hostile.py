@@ -9,11 +9,11 @@ file (other bytes, another ETag) served after the first attempt was cut short.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ._catalog import CatalogFile
-from ._faults import MALFORMED_KINDS, Faults
+from ._faults import Faults
 
 __all__ = [
     "BAD_PORT_URL",
@@ -46,9 +46,10 @@ _DEPTH = 100_000
 def malform(
     entry: dict[str, Any], position: int, faults: Faults, roll: Sequence[CatalogFile]
 ) -> dict[str, Any]:
-    """The photoRoll item at ``position`` (1-based), broken when a ``malformed_items`` kind
-    falls on it: the kinds asked for, in :data:`MALFORMED_KINDS` order, take positions 1, 2..."""
-    kinds = [kind for kind in MALFORMED_KINDS if kind in faults.malformed_items]
+    """The item at ``position`` (1-based) of ``roll``, the list served (the photoRoll or a
+    mission's pictures), broken when a ``malformed_items`` kind falls on it: the kinds of
+    :attr:`Faults.malformed_order` take positions 1, 2..."""
+    kinds = faults.malformed_order
     if not 1 <= position <= len(kinds):
         return entry
     kind = kinds[position - 1]
@@ -87,15 +88,20 @@ def part_named_path(roll: Sequence[CatalogFile], position: int) -> str:
     return f"{item.path.rsplit('/', 1)[0]}/{below.filename}.part"
 
 
-def part_named_file(path: str, roll: Sequence[CatalogFile], faults: Faults) -> CatalogFile | None:
-    """The file a ``part_name`` path stands for (its own bytes), if any."""
+def part_named_file(
+    path: str, listings: Iterable[Sequence[CatalogFile]], faults: Faults
+) -> CatalogFile | None:
+    """The file a ``part_name`` path stands for (its own bytes), if any.
+
+    The path depends on the list its item was listed in (the photoRoll, one mission's
+    pictures...), so it is looked for in each of ``listings``: every list the API can serve.
+    """
     if "part_name" not in faults.malformed_items or not path.endswith(".part"):
         return None
-    position = [kind for kind in MALFORMED_KINDS if kind in faults.malformed_items].index(
-        "part_name"
-    ) + 1
-    if position <= len(roll) and part_named_path(roll, position) == path:
-        return roll[position - 1]
+    position = faults.malformed_order.index("part_name") + 1
+    for roll in listings:
+        if position <= len(roll) and part_named_path(roll, position) == path:
+            return roll[position - 1]
     return None
 
 

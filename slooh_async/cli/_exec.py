@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..organizer import format_parts
+from ..organizer import PLACEHOLDERS, format_parts
 
 __all__ = [
     "FILE_FIELDS",
@@ -30,10 +30,7 @@ __all__ = [
 log = logging.getLogger("slooh_async.exec")
 
 #: The folder and file-name template placeholders (docs/templates.md), for files and missions
-_TEMPLATE_FIELDS = (
-    "object", "telescope", "instrument", "format", "filename", "title", "date", "year",
-    "month", "day", "type", "filter", "mission", "image_id", "catalog",
-)  # fmt: skip
+_TEMPLATE_FIELDS = tuple(PLACEHOLDERS)
 #: --exec: the template placeholders and where the file is
 FILE_FIELDS = frozenset(
     {*_TEMPLATE_FIELDS, "path", "relpath", "dir", "name", "key", "size", "kind", "library",

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..engine import Event, FileDone, FileFailed, FilePlanned, ListingPage
+from ..engine import Event, FileDone, FileFailed, FilePlanned, ListingPage, relative_text
 from ._exec import CommandTemplate, run_command
 from ._sidecar import HeaderReader, Location, metadata_document, sidecar_path, write_sidecar
 
@@ -233,7 +233,7 @@ class AfterFiles:
         return {
             **self.organizer.template_values(done.picture),
             "path": str(path),
-            "relpath": _relative(path, self.library),
+            "relpath": relative_text(path, self.library),
             "dir": str(path.parent),
             "name": path.name,
             "key": done.picture.key,
@@ -260,13 +260,6 @@ class AfterFiles:
         failure = run_command(self.exec_mission.render(values, {"files": files}))
         if failure:
             log.error("--exec-mission failed for mission %s: %s", mission_id, failure)
-
-
-def _relative(path: Path, base: Path) -> str:
-    try:
-        return str(path.relative_to(base))
-    except ValueError:
-        return str(path)
 
 
 def after_files(

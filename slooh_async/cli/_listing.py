@@ -231,6 +231,8 @@ def print_problems(checked: int, problems: list[Any], fix: bool) -> None:
 def print_moves(moves: list[Any], report: Any, dry_run: bool, base: Path) -> None:
     """``slooh reorganize``: the moves (``from<TAB>to`` relative to the library through a
     pipe), and the tracked files that are missing."""
+    from ..engine import relative_text  # here, not at the top: `slooh --help` stays quick
+
     console = stdout_console()
     missing = ""
     if report.missing:
@@ -242,7 +244,7 @@ def print_moves(moves: list[Any], report: Any, dry_run: bool, base: Path) -> Non
     title = _moved(moves, report, dry_run)
     stopped = "Interrupted: run `slooh reorganize` again to finish." if report.interrupted else ""
     if plain_output():
-        print_lines((_relative(m.source, base), _relative(m.target, base)) for m in moves)
+        print_lines((relative_text(m.source, base), relative_text(m.target, base)) for m in moves)
         err = stderr_console()
         for line in (f"{title}.", missing, stopped):
             if line:
@@ -270,18 +272,14 @@ def _moves_table(moves: list[Any], title: str, base: Path) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from ..engine import relative_text
+
     table = Table(title=title, title_justify="left")
     table.add_column("From", overflow="fold")
     table.add_column("To", overflow="fold")
     for move in moves[:MOVE_ROWS]:
-        table.add_row(escape(_relative(move.source, base)), escape(_relative(move.target, base)))
+        source, target = relative_text(move.source, base), relative_text(move.target, base)
+        table.add_row(escape(source), escape(target))
     if len(moves) > MOVE_ROWS:
         table.caption = f"... and {plural(len(moves) - MOVE_ROWS, 'more file')}"
     stdout_console().print(table)
-
-
-def _relative(path: Path, base: Path) -> str:
-    try:
-        return str(path.relative_to(base))
-    except ValueError:
-        return str(path)

@@ -353,6 +353,7 @@ def test_configure_names_a_typo_in_the_file_before_the_prompts(
     typo = "unknown key 'download.thredas' (ignored); did you mean 'download.threads'?"
     assert typo in result.stderr
     assert result.stderr.index(typo) < result.stderr.index("Slooh username")
+    assert result.stderr.count(typo) == 1  # said before the questions, not again after saving
     assert json.loads(config.read_text(encoding="utf-8"))["download"]["thredas"] == 8
 
 

@@ -103,3 +103,13 @@ def test_commands_without_a_library_say_so(library: Library) -> None:
     code, stats = library.run_json("stats")
     assert code == 2 and stats["error"].startswith(f"no library at {library.root}")
     assert stats["total_images"] is None and stats["exit_code"] == 2
+
+
+def test_import_problems_are_said_as_written(library: Library, tmp_path: Path) -> None:
+    """A legacy record whose id looks like Rich markup (`[/]`) is named as it is, after the
+    import is done: never a MarkupError traceback."""
+    legacy = tmp_path / "legacy.json"
+    legacy.write_text(json.dumps({"images": {"[/]bad[red]": {"image_type": "png"}}}))
+    result = library.run("import-tracker", str(legacy))
+    assert result.exit_code == 0, result.output
+    assert "warning: legacy record '[/]bad[red]' has no download URL; skipped" in result.stderr

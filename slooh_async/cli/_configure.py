@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.markup import escape
 
-from ._common import config_file, fail, is_interactive, load, stderr_console, warn
+from ._common import STATE, config_file, fail, is_interactive, stderr_console, warn
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -109,7 +109,7 @@ def _report_problems(console: Console, raw: dict[str, Any], path: Path) -> set[s
     from ..config import schema, unknown_key_warnings
 
     for message in unknown_key_warnings(schema(), raw, str(path)):  # typos: said up front
-        console.print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True)
+        warn(message)
     problems = _file_problems(raw, path)
     if not problems:
         return set()
@@ -356,8 +356,11 @@ def _ask_account(console: Console, answers: _Answers) -> None:
 
 
 def _loaded() -> LoadedSettings:
-    """The settings now in force; a saved value the environment overrides is pointed out."""
-    loaded = load()
+    """The settings now in force; a saved value the environment overrides is pointed out.
+    (The file's own warnings were said before the questions: not again.)"""
+    from ..config import load_settings
+
+    loaded = load_settings(STATE.config_path, options=STATE.options)
     for key in _ASKED:
         source = loaded.source_of(key)
         if source.startswith(("environment", "command line")):

@@ -291,7 +291,7 @@ def import_tracker(
             table.add_row(key.replace("_", " ").capitalize(), str(value))
     stdout_console().print(table)
     for problem in report.problems[:20]:
-        stderr_console().print(f"[yellow]warning:[/] {problem}")
+        warn(problem)
 
 
 @handle_errors

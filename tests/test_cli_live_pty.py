@@ -165,7 +165,8 @@ def test_live_display_at_80_columns_fits_and_tells_the_rate_limit(
 def test_a_second_ctrl_c_leaves_the_terminal_echoing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow_server: FakeSlooh
 ) -> None:
-    """Ctrl-C twice quits at once; typed keys echo again all the same."""
+    """Ctrl-C twice quits at once; typed keys echo again from the first (the run is
+    stopping), all the same."""
     library_for(tmp_path, monkeypatch, slow_server, rate_limit=6)
     try:
         with Terminal(80, "download") as term:
@@ -173,6 +174,7 @@ def test_a_second_ctrl_c_leaves_the_terminal_echoing(
             assert term.echo_on() is False
             term.type("\x03")
             term.expect("press Ctrl-C again")
+            assert term.echo_on() is True  # stopping: keys echo before the second Ctrl-C
             term.type("\x03")
             assert term.finish() == 130
             assert term.echo_on() is True

@@ -345,3 +345,11 @@ def test_text_a_code_page_cannot_hold_is_escaped_not_a_traceback() -> None:
     write_text(out, "Comet ☄ C/2024 E1.png\tÉté\n")
     out.flush()
     assert raw.getvalue().decode("cp1252") == "Comet \\u2604 C/2024 E1.png\tÉté\n"
+
+
+def test_a_stopping_notice_reads_as_any_notice_in_json_lines() -> None:
+    """`stopping` tells the displays in the process (echo comes back); the --json-lines
+    record keeps the documented keys (docs/events.md)."""
+    notice = Notice("SIGINT: stopping", "warning", stopping=True)
+    expected = {"event": "notice", "message": "SIGINT: stopping", "level": "warning"}
+    assert notice.to_json() == expected

@@ -138,7 +138,7 @@ class LiveDisplay:
         self._server: tuple[float, float, str] | None = None  # (until, seconds, scope)
         self._login_since: float | None = None
         self._api_retry: tuple[float, str, str] | None = None  # (until, call, why)
-        self.skipped = self.failed = self.done = 0
+        self.skipped = self.failed = 0
         self.bytes = 0
         self._first_byte: float | None = None
         self._live: Live | None = None
@@ -164,7 +164,6 @@ class LiveDisplay:
             case FileProgress(worker=worker, done=done, total=total):
                 self._progress(worker, done, total, now)
             case FileDone(worker=worker):
-                self.done += 1
                 self._slot(worker).active = False
             case FileFailed(worker=worker, file=name, path=path, error=error):
                 if worker is not None:
@@ -178,8 +177,8 @@ class LiveDisplay:
                 self._api_retry = (now + wait, what, short_error(error))
             case Waiting():
                 self._waiting(event, now)
-            case Notice(message=message):
-                self._notice(message)
+            case Notice():
+                self._notice(event)
             case _:
                 pass
 
@@ -192,15 +191,15 @@ class LiveDisplay:
         else:
             self._login_since = now
 
-    def _notice(self, message: str) -> None:
+    def _notice(self, notice: Notice) -> None:
         from rich.markup import escape
 
-        if "Ctrl-C again" in message:
+        if notice.stopping:
             # the run is stopping, and a second Ctrl-C ends the process at once (os._exit:
             # no clean-up runs): typed keys echo again from now on, so that no exit path
             # leaves the terminal silent
             self._echo.stop()
-        self.console.print(escape(message))
+        self.console.print(escape(notice.message))
 
     def _slot(self, worker: int) -> _Worker:
         if worker >= len(self._workers):  # more workers than announced: grow, never fail

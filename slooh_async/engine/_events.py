@@ -190,8 +190,11 @@ class Notice(_Json):
     """Something the user should read: a warning about the service's answers, a stop..."""
 
     name: ClassVar[str] = "notice"
+    _hidden: ClassVar[frozenset[str]] = frozenset({"stopping"})
     message: str
     level: Literal["info", "warning"] = "info"
+    #: the run is stopping (a first Ctrl-C): a second one ends the process at once
+    stopping: bool = False
 
 
 Event = (

@@ -178,6 +178,7 @@ class Pipeline:
                         f"{signal.Signals(signum).name}: stopping; finishing downloads in "
                         "flight (press Ctrl-C again to quit at once)",
                         "warning",
+                        stopping=True,
                     )
                 )
                 self.stop()

@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar, overload
@@ -51,18 +51,8 @@ class GlobalState:
     def reset(self) -> None:
         """Back to the defaults, before a command's options are applied."""
         fresh = GlobalState()
-        for name in (
-            "config_path",
-            "verbose",
-            "debug",
-            "quiet",
-            "json_output",
-            "options",
-            "json_lines",
-            "json_keys",
-            "json_printed",
-        ):
-            setattr(self, name, getattr(fresh, name))
+        for item in fields(self):  # every field: none leaks into the next command
+            setattr(self, item.name, getattr(fresh, item.name))
 
     @property
     def machine(self) -> bool:

@@ -90,7 +90,6 @@ class RunOutcome:
     def document(self) -> dict[str, Any]:
         """The ``--json`` keys of the run (``RUN_KEYS``)."""
         data = self.summary.to_json()
-        data.pop("error", None)  # set with the exit code, by print_json
         estimate = None
         if self.summary.dry_run and self.forecast is not None and self.budget is not None:
             whole = self.budget.whole(self.forecast)

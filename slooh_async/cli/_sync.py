@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -49,6 +51,7 @@ from ._report import RETRY_KEYS, RUN_KEYS, Output, RunOutcome, finish_run
 if TYPE_CHECKING:
     from ..config import Settings
     from ..engine import DownloadRequest, EventSink
+    from ..tracker import Tracker
     from ._display import Display
 
 
@@ -317,28 +320,22 @@ def _reporting(
     return RunOutcome(RunSummary(), base, forecast, budget, files), display, events
 
 
-def _open_tracker(settings: Any, dry_run: bool) -> Any:
+@contextmanager
+def _open_tracker(settings: Settings, dry_run: bool) -> Iterator[Tracker]:
     """The library's tracker; a dry run on a new library uses a throwaway one (writes nothing)."""
     import tempfile
-    from contextlib import contextmanager
 
     from ..tracker import Tracker
 
-    @contextmanager
-    def opened() -> Any:
-        path = settings.tracker_path
-        base = settings.folders.base_path
-        if dry_run and not path.exists():
-            with tempfile.TemporaryDirectory(prefix="slooh-dry-run-") as tmp:
-                with Tracker.open(
-                    Path(tmp) / "tracker.sqlite3", base_path=base, lock=False
-                ) as tracker:
-                    yield tracker
-            return
-        with Tracker.open(path, base_path=base, lock=not dry_run) as tracker:
-            yield tracker
-
-    return opened()
+    path = settings.tracker_path
+    base = settings.folders.base_path
+    if dry_run and not path.exists():
+        with tempfile.TemporaryDirectory(prefix="slooh-dry-run-") as tmp:
+            with Tracker.open(Path(tmp) / "tracker.sqlite3", base_path=base, lock=False) as tracker:
+                yield tracker
+        return
+    with Tracker.open(path, base_path=base, lock=not dry_run) as tracker:
+        yield tracker
 
 
 @handle_errors(json_keys=RUN_KEYS)

@@ -35,6 +35,7 @@ from ..engine import (
     relative_text,
 )
 from ._common import write_text
+from ._report import Output
 from ._words import Budget, budget_text, count_text, left_text, short_error, wait_text
 
 __all__ = [
@@ -216,9 +217,7 @@ class JsonLinesProgress:
 class DisplayChoice:
     """What a run's display needs to know: how to show, and about the run."""
 
-    json: bool
-    json_lines: bool
-    quiet: bool
+    output: Output
     base: Path
     threads: int
     budget: Budget
@@ -232,7 +231,7 @@ def choose_display(choice: DisplayChoice, forecast: Forecast) -> Display:
 
     from ._common import is_terminal, stderr_console
 
-    if choice.json_lines:
+    if choice.output.json_lines:
         head = {
             "command": choice.command,
             "library": str(choice.base),
@@ -241,7 +240,7 @@ def choose_display(choice: DisplayChoice, forecast: Forecast) -> Display:
             "download_rate_limit": choice.budget.download_per_minute,
         }
         return JsonLinesProgress(base=choice.base, head=head)
-    if choice.json or choice.quiet:
+    if choice.output.json or choice.output.quiet:
         return NullProgress()
     if is_terminal(sys.stderr):
         from ._live import LiveDisplay

@@ -306,9 +306,7 @@ def _reporting(
     forecast = Forecast(expected=expected, limit=request.limit)
     files = FileList() if output.json else None
     choice = DisplayChoice(
-        output.json,
-        output.json_lines,
-        output.quiet,
+        output,
         base,
         download.threads,
         budget,

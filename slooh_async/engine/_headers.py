@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..media import FitsHeaderError, read_fits_summary
+from ..media import FitsSummary, read_header
 from ..tracker import ImageRow
 
 __all__ = ["with_fits_header"]
@@ -21,7 +21,7 @@ def with_fits_header(row: ImageRow) -> ImageRow:
     they are."""
     if row.status != "done" or row.path is None or not row.is_fits:
         return row
-    try:
-        return dataclasses.replace(row, fits_header=read_fits_summary(row.path))
-    except FitsHeaderError as exc:
-        return dataclasses.replace(row, fits_error=str(exc))
+    header = read_header(row.path)
+    if isinstance(header, FitsSummary):
+        return dataclasses.replace(row, fits_header=header)
+    return dataclasses.replace(row, fits_error=header)

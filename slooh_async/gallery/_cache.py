@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..media import FitsHeaderError, FitsSummary, read_fits_summary
+from ..media import FitsSummary, read_header
 from ..tracker import ImageRecord
 from ._files import write_if_changed
 from ._previews import PREVIEW_VERSION
@@ -143,10 +143,8 @@ class HeaderCache:
 
     def _read(self, path: Path) -> dict[str, Any]:
         self.read += 1
-        try:
-            return read_fits_summary(path).to_json()
-        except FitsHeaderError as exc:
-            return {"error": str(exc)}
+        header = read_header(path)
+        return {"error": header} if isinstance(header, str) else header.to_json()
 
     def save(self) -> bool:
         """Write the entries used by this build (the others' files left); True if changed."""

@@ -12,7 +12,13 @@ and writes small files whole or not at all (:func:`write_atomically`).
 from __future__ import annotations
 
 from ._digest import file_digest
-from ._fits import FitsHeaderError, FitsSummary, check_fits_file, read_fits_summary
+from ._fits import (
+    FitsHeaderError,
+    FitsSummary,
+    check_fits_file,
+    read_fits_summary,
+    read_header,
+)
 from ._formats import check_content, check_jpeg, check_png
 from ._replace import FileInUseError, replace_file, retry_in_use
 from ._sniff import FITS_BLOCK, HEAD_BYTES, JPEG_SOI, PNG_SIGNATURE, head_problem, sniff
@@ -33,6 +39,7 @@ __all__ = [
     "file_digest",
     "head_problem",
     "read_fits_summary",
+    "read_header",
     "replace_file",
     "retry_in_use",
     "sniff",

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..media import FitsHeaderError, FitsSummary, read_fits_summary
+from ..media import FitsSummary, read_header
 from ._records import ImageRecord, ImageRow, from_iso, to_iso
 from ._schema import FITS_HEADERS_VERSION, schema_version
 from ._sql import SELECT_IMAGES, chunked, placeholders
@@ -134,10 +134,7 @@ def read_headers(
     found: dict[str, Header] = {}
     for done, record in enumerate(records, start=1):
         if record.path is not None and record.path.is_file():
-            try:
-                found[record.key] = read_fits_summary(record.path)
-            except FitsHeaderError as exc:
-                found[record.key] = str(exc)
+            found[record.key] = read_header(record.path)
         if progress is not None:
             progress(done, len(records))
     return found

@@ -3,8 +3,9 @@ does a FITS frame's header tell (object, filter, exposure, where in the sky)?
 
 The bottom layer beside ``api`` and ``organizer``: it knows file formats and nothing of the
 service, the library or the run. The engine checks each download with it before the file is
-moved into place; ``slooh verify`` checks the library with it; the gallery reads FITS headers
-with it (astropy is loaded only when a FITS file is looked at). It also moves finished files
+moved into place and reads a finished frame's header with it; ``slooh verify`` checks the
+library with it; the tracker's backfill reads the headers it lacks with it (astropy is loaded
+only when a FITS file is looked at). It also moves finished files
 into place (:func:`replace_file`), patiently where another program holds them (Windows),
 and writes small files whole or not at all (:func:`write_atomically`).
 """

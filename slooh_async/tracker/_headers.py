@@ -3,9 +3,10 @@
 A download that finishes a frame reads its header (the engine, in a worker thread) and the
 ``done`` row carries it here, written in the row's own transaction. Frames that were in the
 library before (older trackers, legacy imports, files adopted from disk) get theirs from a
-backfill: :func:`read_headers` reads the frames :func:`missing_sql` selects, and the caller
-stores them (``slooh verify``, ``slooh gallery``). A header that cannot be read is stored too,
-as its reason, so it is not read again until the file is downloaded again.
+backfill: :func:`read_headers` reads the frames :func:`missing_records_sql` selects, and the
+caller stores them (``slooh verify``; the gallery's build, first thing). A header that
+cannot be read is stored too, as its reason, so it is not read again until the file is
+downloaded again.
 """
 
 from __future__ import annotations

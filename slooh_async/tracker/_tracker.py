@@ -380,7 +380,7 @@ class Tracker:
             return _headers.load_headers(conn, keys)
 
     def fits_summaries(self) -> dict[str, FitsSummary]:
-        """Every stored header that could be read, by key (what the gallery is given)."""
+        """Every stored header that could be read, by key."""
         return {k: h for k, h in self.fits_headers().items() if isinstance(h, FitsSummary)}
 
     def fits_headers_missing(self) -> list[ImageRecord]:

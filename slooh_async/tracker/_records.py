@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FINISHED_STATUSES",
     "IMAGE_STATUSES",
+    "Header",
     "ImageRecord",
     "ImageRow",
     "ImageStatus",
@@ -38,6 +39,9 @@ Kind = Literal["picture", "fits"]
 
 IMAGE_STATUSES: tuple[ImageStatus, ...] = ("done", "failed", "pending")
 FINISHED_STATUSES: tuple[SessionStatus, ...] = ("completed", "interrupted", "failed")
+
+#: A frame's header as the tracker keeps it: its summary, or why it could not be read.
+Header = FitsSummary | str
 
 
 def utc_now() -> datetime:
@@ -98,9 +102,9 @@ class ImageRow:
     """What the pipeline reports about one file after trying it (or when it plans it).
 
     ``attempts`` counts the tries of *this* run: the tracker adds it to the stored count.
-    A ``done`` FITS frame may carry what its header says (``fits_header``) or why it could
-    not be read (``fits_error``): the tracker stores either in the same transaction,
-    replacing what it held for the key.
+    A ``done`` FITS frame may carry its header (``fits_header``: what it says, or why it
+    could not be read): the tracker stores it in the same transaction, replacing what it
+    held for the key.
     """
 
     key: str
@@ -125,8 +129,7 @@ class ImageRow:
     error: str | None = None
     attempts: int = 0
     session_id: int | None = None
-    fits_header: FitsSummary | None = None
-    fits_error: str | None = None
+    fits_header: Header | None = None
 
     @property
     def is_fits(self) -> bool:

@@ -21,11 +21,11 @@ import filelock
 from .._exceptions import StorageError
 from ..media import FitsSummary
 from . import _headers, _sessions, _state
-from ._headers import Header
 from ._lock import acquire_library_lock
 from ._paths import PathCodec
 from ._records import (
     IMAGE_STATUSES,
+    Header,
     ImageRecord,
     ImageRow,
     SessionRecord,

@@ -172,10 +172,6 @@ def _summaries(
     return summaries, problems
 
 
-def _is_fits(record: ImageRecord) -> bool:
-    return record.kind == "fits" or record.format.upper() == "FITS"
-
-
 # --------------------------------------------------------------------------- previews
 
 
@@ -222,9 +218,9 @@ def _plan(
     for record in records:
         if not states[record.key].exists:
             continue
-        if _is_fits(record) and record.key in summaries:
+        if record.is_fits and record.key in summaries:
             plan.previews[record.key] = want("fits", [record])
-        elif not _is_fits(record) and record.format.upper() in ("PNG", "JPEG"):
+        elif not record.is_fits and record.format.upper() in ("PNG", "JPEG"):
             plan.previews[record.key] = want("picture", [record])
     for group, frames in _colour_sets(records, states, summaries).items():
         plan.colours[group] = want("colour", frames)

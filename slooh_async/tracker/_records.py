@@ -61,6 +61,12 @@ def from_iso(text: str | None) -> datetime | None:
     return parse_iso_utc(text)
 
 
+def _is_fits(kind: str, format: str) -> bool:
+    """A FITS frame by its kind, else by its format (a legacy import may know only that);
+    ``FITS_DONE`` of ``_headers`` says the same in SQL."""
+    return kind == "fits" or format.upper() == "FITS"
+
+
 @dataclass(frozen=True, slots=True)
 class ImageRecord:
     """Everything the tracker knows about one file; ``path`` is absolute when read back."""
@@ -94,7 +100,7 @@ class ImageRecord:
     @property
     def is_fits(self) -> bool:
         """Whether the file is a FITS frame (its header can be read)."""
-        return self.kind == "fits" or self.format.upper() == "FITS"
+        return _is_fits(self.kind, self.format)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +140,7 @@ class ImageRow:
     @property
     def is_fits(self) -> bool:
         """Whether the file is a FITS frame (its header can be read)."""
-        return self.kind == "fits" or self.format.upper() == "FITS"
+        return _is_fits(self.kind, self.format)
 
     @classmethod
     def from_picture(

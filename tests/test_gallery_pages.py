@@ -3,6 +3,7 @@ damaged files, incremental rebuilds. (test_gallery.py builds one from a real dow
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -288,6 +289,27 @@ def test_files_that_leave_take_their_previews_and_pages(library: Library) -> Non
     assert object_pages(library.root) == [long_page]
     assert long_page.stat().st_mtime_ns == kept_mtime
     assert len(list((library.root / GALLERY_DIR / "previews").rglob("*.jpg"))) == 2
+
+
+def test_a_build_lists_the_previews_folder_once(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What previews exist and which are stale come from one listing of the previews folder
+    per build (it holds one file per picture and frame of the library)."""
+    library.build()
+    folder = library.root / GALLERY_DIR / "previews"
+    listed: list[Any] = []
+    real = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if isinstance(path, str | os.PathLike) and Path(path) == folder:
+            listed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    library.records = library.records[:-1]
+    report = library.build()
+    assert report.previews_removed == 1 and report.previews_kept == 6 and len(listed) == 1
 
 
 def test_a_changed_file_gets_a_new_preview(library: Library) -> None:

@@ -119,7 +119,7 @@ def write_gallery(
     summaries, problems = _summaries(records, states, headers)
     plan = _plan(root, records, states, summaries)
     made, preview_problems = _make_previews(plan, workers, progress)
-    removed = _cache.remove_stale(gallery, plan.all_names())
+    removed = _cache.remove_stale(gallery, plan.found, plan.all_names())
     items = [_item(root, record, states[record.key], summaries, plan) for record in records]
     site = build_site(items, sessions, plan.colours)
     written, unchanged, pages_removed = _write_pages(render_pages(site, root, index_name), root)
@@ -177,9 +177,11 @@ def _summaries(
 
 @dataclass(slots=True)
 class _Plan:
-    """Each file's preview, each mission's colour composite, and the ones still to make."""
+    """Each file's preview, each mission's colour composite, and the ones still to make;
+    ``found``: the previews folder's files before the build (listed once)."""
 
     gallery: Path
+    found: set[str] = field(default_factory=set)
     previews: dict[str, str] = field(default_factory=dict)
     colours: dict[tuple[int | None, str], str] = field(default_factory=dict)
     tasks: list[PreviewTask] = field(default_factory=list)
@@ -201,13 +203,12 @@ def _plan(
     states: Mapping[str, FileState],
     summaries: Mapping[str, FitsSummary],
 ) -> _Plan:
-    plan = _Plan(root / GALLERY_DIR)
-    existing = _cache.existing_previews(root / GALLERY_DIR)
+    plan = _Plan(root / GALLERY_DIR, _cache.existing_previews(root / GALLERY_DIR))
     planned: set[str] = set()
 
     def want(kind: PreviewKind, sources: list[ImageRecord]) -> str:
         name = preview_name(kind, [identity(r, states[r.key]) for r in sources])
-        if name in existing:
+        if name in plan.found:
             plan.kept += 1
         elif name not in planned:  # two files with the same bytes share one preview
             planned.add(name)

@@ -75,11 +75,13 @@ def preview_name(kind: str, identities: Iterable[str]) -> str:
     return f"{PREVIEWS}/{digest[:2]}/{digest}.jpg"
 
 
-def remove_stale(gallery: Path, expected: set[str]) -> int:
-    """Delete every file under ``previews/`` that is not an expected preview (stale ones, and
-    temporary files a killed worker left); folders left empty go too. Returns how many."""
+def remove_stale(gallery: Path, found: set[str], expected: set[str]) -> int:
+    """Delete every file ``found`` under ``previews/`` (by :func:`existing_previews`, before
+    the build made its new ones: those are expected) that is not an expected preview (stale
+    ones, and temporary files a killed worker left); folders left empty go too. Returns how
+    many."""
     removed = 0
-    for name in existing_previews(gallery) - expected:
+    for name in found - expected:
         (gallery / name).unlink()
         removed += 1
         folder = (gallery / name).parent

@@ -28,10 +28,11 @@ from pathlib import Path
 
 from _harness import Figure, machine_note, median, print_figures, save_figures, scratch
 
+from slooh_async.api import parse_filename
 from slooh_async.fake_server import Catalog, CatalogFile, FakeConfig
 from slooh_async.gallery import GalleryReport, build_gallery
 from slooh_async.gallery._previews import PreviewTask, make_preview
-from slooh_async.organizer import object_name, parse_filename
+from slooh_async.organizer import object_name
 from slooh_async.tracker import ImageRow, Tracker
 
 TARGET_NOOP = 1.0

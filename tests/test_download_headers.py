@@ -42,19 +42,21 @@ def frame_keys(root: Path) -> set[str]:
         return {key for (key,) in rows}
 
 
-def break_one_header(monkeypatch: pytest.MonkeyPatch, module: str) -> list[str]:
-    """``read_fits_summary`` of ``module`` fails for the first frame it is asked about."""
-    from slooh_async import media
+def break_one_header(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The header reader behind ``media.read_header`` (the engine's and the backfill's) fails
+    for the first frame it is asked about."""
+    from slooh_async.media import _fits
 
     victims: list[str] = []
+    real = _fits.read_fits_summary
 
     def read(path: Path) -> FitsSummary:
         if not victims or victims[0] == path.name:
             victims[:1] = [path.name]
             raise FitsHeaderError(BROKEN)
-        return media.read_fits_summary(path)
+        return real(path)
 
-    monkeypatch.setattr(f"slooh_async.{module}.read_fits_summary", read)
+    monkeypatch.setattr(_fits, "read_fits_summary", read)
     return victims
 
 
@@ -72,7 +74,7 @@ def test_an_unreadable_header_is_a_warning_not_a_failure(
 ) -> None:
     """The frame is downloaded and done; the run's warnings name it; the tracker keeps the
     reason, so the backfill does not read it again."""
-    victims = break_one_header(monkeypatch, "engine._headers")
+    victims = break_one_header(monkeypatch)
     code, run = library.run_json("download")
     assert code == 0 and run["failed"] == 0 and len(victims) == 1
     (warning,) = [w for w in run["warnings"] if BROKEN in w]
@@ -102,7 +104,7 @@ def test_the_backfill_names_an_unreadable_header(
     assert library.run("download", "--quiet").exit_code == 0
     with tracker_db(library.root) as db:
         db.execute("DELETE FROM fits_headers")
-    victims = break_one_header(monkeypatch, "tracker._headers")
+    victims = break_one_header(monkeypatch)
     code, doc = library.run_json("verify")
     assert code == 1 and doc["files_with_problems"] == 1 and len(victims) == 1
     assert doc["problems"][0]["message"] == BROKEN

@@ -3,7 +3,7 @@ damaged files, incremental rebuilds. (test_gallery.py builds one from a real dow
 
 from __future__ import annotations
 
-import pickle
+import os
 import re
 import subprocess
 import sys
@@ -18,19 +18,18 @@ from astropy.io import fits
 from gallery_support import file_index, gallery_pages, mtimes, read_page
 from PIL import Image
 
-from slooh_async.gallery import GALLERY_DIR, GalleryReport, write_gallery
+from slooh_async.gallery import GALLERY_DIR, GalleryReport, build_gallery, write_gallery
 from slooh_async.gallery._pages import declination, duration, human_bytes, right_ascension
 from slooh_async.media import FitsSummary
-from slooh_async.tracker import ImageRecord, SessionRecord
+from slooh_async.tracker import ImageRecord, Tracker
 
 WHEN = datetime(2026, 1, 21, 1, 16, 58, tzinfo=UTC)
 HOSTILE = "<script>alert(\"pwned\")</script> & 'Orion' ../../etc/passwd 🌌"
 LONG = "The Extraordinarily Long Named Galaxy Cluster " * 7 + "(NGC 9999)"
-SESSION = SessionRecord(1, WHEN, WHEN + timedelta(minutes=3), "completed", "download", 5, 0, 0, 9)
 
 
 class Library:
-    """A library folder and the records a tracker would hold for it."""
+    """A library folder and the records its tracker holds."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -59,9 +58,24 @@ class Library:
         self.records.append(record)
         return record
 
+    def tracker(self) -> Tracker:
+        """The library's tracker (opened as ``slooh gallery`` opens it), holding exactly the
+        records so far and one finished download session."""
+        tracker = Tracker.open(self.root / ".slooh" / "tracker.sqlite3", base_path=self.root,
+                               lock=False)  # fmt: skip
+        keys = {record.key for record in self.records}
+        tracker.forget([r.key for r in tracker.iter_records() if r.key not in keys])
+        tracker.import_records(self.records)
+        if not tracker.sessions():
+            session = tracker.start_session("download")
+            tracker.finish_session(session, "completed", downloaded=5, failed=0, skipped=0,
+                                   bytes=9)  # fmt: skip
+        return tracker
+
     def build(self, **options: Any) -> GalleryReport:
         """Build the gallery of every record so far (serially unless asked)."""
-        return write_gallery(self.root, self.records, [SESSION], **({"workers": 1} | options))
+        with self.tracker() as tracker:
+            return build_gallery(tracker, **({"workers": 1} | options))
 
 
 def picture(colour: tuple[int, int, int] = (200, 40, 40), fmt: str = "PNG") -> bytes:
@@ -178,18 +192,28 @@ def test_exposure_comes_from_the_headers(library: Library) -> None:
     assert "4.5 min" in read_page(library.root / "index.html").text
 
 
-def test_given_summaries_are_used_instead_of_headers(library: Library) -> None:
-    """Summaries passed in (from the tracker, phase B) are not read again and win; the report
-    carries every summary used, by key."""
+def test_stored_headers_are_used_instead_of_the_files(library: Library) -> None:
+    """Headers the tracker holds (a download read them) are not read again and win; the
+    others are read once (the backfill) and stored in the tracker, by key."""
     given = {"k0": FitsSummary(exptime=600.0, filter="Red", naxis1=32, naxis2=24)}
-    report = library.build(fits_summaries=given)
-    assert report.headers_read == 2
-    assert report.fits_summaries["k0"].exptime == 600.0 and set(report.fits_summaries) == {
-        "k0",
-        "k1",
-        "k2",
-    }
+    with library.tracker() as tracker:
+        assert tracker.store_fits_headers(given) == 1
+    report = library.build()
+    assert report.headers_read == report.headers_stored == 2
+    with library.tracker() as tracker:
+        summaries = tracker.fits_summaries()
+    assert summaries["k0"].exptime == 600.0 and set(summaries) == {"k0", "k1", "k2"}
     assert {row["key"]: row["exposure"] for row in file_index(library.root)}["k0"] == 600.0
+
+
+def test_an_old_header_cache_is_removed(library: Library) -> None:
+    """The header cache of earlier versions (.slooh/gallery/fits-headers.json) is not read
+    (the tracker holds the headers) and the next build removes it."""
+    old = library.root / GALLERY_DIR / "fits-headers.json"
+    old.parent.mkdir(parents=True)
+    old.write_text('{"version": 1, "summaries": {}}', "utf-8")
+    report = library.build()
+    assert not old.exists() and report.headers_read == 3
 
 
 def test_missing_file_is_listed_but_not_linked(library: Library) -> None:
@@ -267,6 +291,27 @@ def test_files_that_leave_take_their_previews_and_pages(library: Library) -> Non
     assert len(list((library.root / GALLERY_DIR / "previews").rglob("*.jpg"))) == 2
 
 
+def test_a_build_lists_the_previews_folder_once(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What previews exist and which are stale come from one listing of the previews folder
+    per build (it holds one file per picture and frame of the library)."""
+    library.build()
+    folder = library.root / GALLERY_DIR / "previews"
+    listed: list[Any] = []
+    real = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if isinstance(path, str | os.PathLike) and Path(path) == folder:
+            listed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    library.records = library.records[:-1]
+    report = library.build()
+    assert report.previews_removed == 1 and report.previews_kept == 6 and len(listed) == 1
+
+
 def test_a_changed_file_gets_a_new_preview(library: Library) -> None:
     """A file replaced by other content (same path) is previewed again; the old preview goes."""
     library.build()
@@ -286,16 +331,15 @@ def test_progress_reports_every_phase(library: Library) -> None:
     assert last["pages"][0] == last["pages"][1] > 0
 
 
-def test_noop_rebuild_imports_no_image_library(library: Library, tmp_path: Path) -> None:
+def test_noop_rebuild_imports_no_image_library(library: Library) -> None:
     """A rebuild with nothing new loads neither astropy, numpy nor Pillow (that is what keeps
     it under a second on a big library)."""
     library.build()
-    saved = tmp_path / "records.pickle"
-    saved.write_bytes(pickle.dumps(library.records))
     code = (
-        "import pickle, sys; from pathlib import Path; from slooh_async.gallery import"
-        f" write_gallery; records = pickle.loads(Path({str(saved)!r}).read_bytes());"
-        f"report = write_gallery(Path({str(library.root)!r}), records, []);"
+        "import sys; from pathlib import Path; from slooh_async.gallery import build_gallery;"
+        f"from slooh_async.tracker import Tracker; root = Path({str(library.root)!r});"
+        "tracker = Tracker.open(root / '.slooh' / 'tracker.sqlite3', base_path=root, lock=False);"
+        "report = build_gallery(tracker); tracker.close();"
         "loaded = [m for m in ('astropy', 'numpy', 'PIL') if m in sys.modules];"
         "print(report.previews_made, loaded)"
     )
@@ -331,7 +375,7 @@ def test_formats(function: Callable[[Any], str], value: Any, text: str) -> None:
 
 def test_an_empty_library_still_has_a_home_page(tmp_path: Path) -> None:
     """A library with nothing downloaded yet gets a home page and an empty table, no error."""
-    report = write_gallery(tmp_path, [], [])
+    report = write_gallery(tmp_path, [], [], {})
     assert (report.objects, report.files, report.previews_made) == (0, 0, 0)
     home = read_page(tmp_path / "index.html")
     assert "Nothing downloaded yet." in " ".join(home.text) and not home.unclosed

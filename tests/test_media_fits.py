@@ -21,6 +21,7 @@ from slooh_async.media import (
     check_content,
     check_fits_file,
     read_fits_summary,
+    read_header,
 )
 
 
@@ -155,6 +156,19 @@ def test_unreadable_header_raises_one_line(tmp_path: Path, content: bytes, reaso
     assert "\n" not in str(raised.value)
     with pytest.raises(FitsHeaderError, match="missing"):
         read_fits_summary(tmp_path / "gone.fit")
+
+
+def test_read_header_gives_the_summary_or_the_reason(tmp_path: Path) -> None:
+    """read_header: a readable frame's summary; for one that is not, the one-line reason
+    read_fits_summary raises (what the tracker stores), never an exception."""
+    good = write_fits(tmp_path / "a.fit", FULL)
+    assert read_header(good) == read_fits_summary(good)
+    bad = tmp_path / "b.fit"
+    bad.write_bytes(raw_fits(["SIMPLE  =                    T", "BITPIX  =  8"]))
+    with pytest.raises(FitsHeaderError) as raised:
+        read_fits_summary(bad)
+    assert read_header(bad) == str(raised.value) and "no END card" in str(raised.value)
+    assert "missing" in str(read_header(tmp_path / "gone.fit"))
 
 
 def test_summary_json_round_trip(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -19,7 +20,14 @@ import pytest
 from slooh_async import tracker as tracker_module
 from slooh_async._exceptions import ConfigError, LibraryLockedError, StorageError
 from slooh_async.api import Picture
-from slooh_async.tracker import SCHEMA_VERSION, ImageRow, Tracker, lock_path_for
+from slooh_async.tracker import (
+    SCHEMA_VERSION,
+    ImageRow,
+    MoveFailed,
+    Tracker,
+    lock_path_for,
+    move_file,
+)
 from slooh_async.tracker._paths import PathCodec
 from slooh_async.tracker._schema import APPLICATION_ID, connect, migrate
 
@@ -164,6 +172,44 @@ def test_moved_library_still_resolves_paths(library: Path, tmp_path: Path) -> No
         path = tracker.get("1").path  # type: ignore[union-attr]
         assert path == moved / "M42" / "a.png"
         assert path.read_bytes() == b"x"
+
+
+def test_a_move_across_devices_copies_under_a_part_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where a rename cannot cross devices the file is copied to the organizer's .part name
+    first, then put in place: the source goes and no .part stays; a failed copy leaves
+    neither a .part nor a file at the destination, and the source where it was."""
+    source, destination = tmp_path / "a.png", tmp_path / "sub" / "b.png"
+    source.write_bytes(b"picture")
+    destination.parent.mkdir()
+
+    def no_rename(src: object, dst: object) -> None:
+        raise OSError(errno.EXDEV, "cross-device link")
+
+    copies: list[Path] = []
+
+    def copy(src: Path, dst: Path) -> None:
+        copies.append(Path(dst))
+        shutil.copyfile(src, dst)
+
+    monkeypatch.setattr("slooh_async.tracker._moves.os.rename", no_rename)
+    monkeypatch.setattr("slooh_async.tracker._moves.shutil.copy2", copy)
+    assert move_file(source, destination) is True
+    assert copies == [tmp_path / "sub" / "b.png.part"]
+    assert destination.read_bytes() == b"picture" and not source.exists()
+    assert sorted(p.name for p in destination.parent.iterdir()) == ["b.png"]
+
+    def broken(src: Path, dst: Path) -> None:
+        Path(dst).write_bytes(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    again = tmp_path / "c.png"
+    again.write_bytes(b"other")
+    monkeypatch.setattr("slooh_async.tracker._moves.shutil.copy2", broken)
+    with pytest.raises(MoveFailed, match="No space"):
+        move_file(again, tmp_path / "sub" / "c.png")
+    assert again.exists() and sorted(p.name for p in destination.parent.iterdir()) == ["b.png"]
 
 
 # ---------------------------------------------------------------------- upserts

@@ -45,6 +45,25 @@ def test_a_done_row_stores_its_header_whole(tracker: Tracker) -> None:
     assert tracker.fits_summaries() == {"a": M42_L} and tracker.fits_headers_missing() == []
 
 
+def test_header_columns_follow_the_summary_and_dates_are_stored_in_utc(tracker: Tracker) -> None:
+    """The table's columns between key and error are FitsSummary's fields in their order
+    (what HEADER_FIELDS and the export's fits_* columns derive from); a date with another
+    offset is stored as UTC text and reads back equal."""
+    from slooh_async.tracker._headers import HEADER_FIELDS
+
+    tokyo = FitsSummary(date_obs=datetime.fromisoformat("2026-01-02T12:04:05+09:00"))
+    tracker.record_batch([frame("a", fits_header=tokyo)])
+    assert tracker.fits_headers() == {"a": tokyo}
+    db = sqlite3.connect(tracker.db_path)
+    try:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(fits_headers)")]
+        (stored,) = db.execute("SELECT date_obs FROM fits_headers").fetchone()
+    finally:
+        db.close()
+    assert columns == ["key", *HEADER_FIELDS, "error", "read_at"]
+    assert stored == "2026-01-02T03:04:05+00:00"
+
+
 def test_a_new_download_replaces_the_header_and_a_failure_keeps_it(tracker: Tracker) -> None:
     """Downloaded again: the new header wins; a failed attempt or a row without a header
     leaves the stored one; an unreadable header is stored as its reason."""
@@ -55,7 +74,7 @@ def test_a_new_download_replaces_the_header_and_a_failure_keeps_it(tracker: Trac
     tracker.record_batch([frame("a", "failed", error="HTTP 500", fits_header=M42_L)])
     tracker.record_batch([frame("a")])
     assert tracker.fits_headers(["a"]) == {"a": shorter}
-    tracker.record_batch([frame("a", fits_error="FITS header has no END card (truncated?)")])
+    tracker.record_batch([frame("a", fits_header="FITS header has no END card (truncated?)")])
     assert tracker.fits_headers(["a"]) == {"a": "FITS header has no END card (truncated?)"}
     assert tracker.fits_summaries() == {} and tracker.fits_headers_missing() == []
 

@@ -1,11 +1,10 @@
 """``slooh gallery``: the library's offline HTML view; and its refresh after a download.
 
-The gallery package builds; this module gives it what the tracker knows (the FITS header
-summaries stored there, after reading the missing ones: the one-time backfill), stores what
-the build read, and says where the gallery is. One build at a time per library (a lock file
-beside the gallery); the tracker is opened without the library lock, like ``stats``, because
-the only thing written to it is header rows, facts about files that a running download does
-not contradict.
+The gallery package builds (after reading the FITS headers the tracker lacks and storing
+them there: the one-time backfill); this module opens the tracker and says where the gallery
+is. One build at a time per library (a lock file beside the gallery); the tracker is opened
+without the library lock, like ``stats``, because the only thing written to it is header
+rows, facts about files that a running download does not contradict.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -38,12 +36,10 @@ from ._progress import PhaseProgress, phase_progress
 if TYPE_CHECKING:
     from ..config import Settings
     from ..gallery import GalleryReport
-    from ..tracker import Header, Tracker
     from ._report import Output, RunOutcome
 
 __all__ = [
     "GALLERY_KEYS",
-    "Built",
     "build_library_gallery",
     "gallery",
     "gallery_line",
@@ -83,34 +79,24 @@ OpenOpt = Annotated[
 ]
 
 
-@dataclass(frozen=True)
-class Built:
-    """A build's report, how many FITS headers were read from the files (the backfill's and
-    the build's own) and how many reached the tracker."""
-
-    report: GalleryReport
-    headers_read: int
-    headers_stored: int
-
-    def document(self) -> dict[str, Any]:
-        """The ``--json`` keys of a build (``GALLERY_KEYS`` but ``library``, ``opened``)."""
-        report = self.report
-        return {
-            "url": report.url,
-            "index": str(report.index.absolute()),
-            "objects": report.objects,
-            "files": report.files,
-            "pages_written": report.pages_written,
-            "pages_unchanged": report.pages_unchanged,
-            "pages_removed": report.pages_removed,
-            "previews_made": report.previews_made,
-            "previews_kept": report.previews_kept,
-            "previews_removed": report.previews_removed,
-            "headers_read": self.headers_read,
-            "headers_stored": self.headers_stored,
-            "elapsed_seconds": round(report.elapsed, 3),
-            "problems": report.problems,
-        }
+def _document(report: GalleryReport) -> dict[str, Any]:
+    """The ``--json`` keys of a build (``GALLERY_KEYS`` but ``library``, ``opened``)."""
+    return {
+        "url": report.url,
+        "index": str(report.index.absolute()),
+        "objects": report.objects,
+        "files": report.files,
+        "pages_written": report.pages_written,
+        "pages_unchanged": report.pages_unchanged,
+        "pages_removed": report.pages_removed,
+        "previews_made": report.previews_made,
+        "previews_kept": report.previews_kept,
+        "previews_removed": report.previews_removed,
+        "headers_read": report.headers_read,
+        "headers_stored": report.headers_stored,
+        "elapsed_seconds": round(report.elapsed, 3),
+        "problems": report.problems,
+    }
 
 
 @handle_errors(json_keys=GALLERY_KEYS)
@@ -134,14 +120,14 @@ def gallery(
             2,
         )
     with phase_progress(quiet=quiet or json_) as progress:
-        built = build_library_gallery(settings, progress)
-    opened = _open_browser(built.report.url) if open_ else False
+        report = build_library_gallery(settings, progress)
+    opened = _open_browser(report.url) if open_ else False
     if json_:
-        print_json({"library": str(base), **built.document(), "opened": opened})
+        print_json({"library": str(base), **_document(report), "opened": opened})
         return
-    _show_problems(built.report.problems)
+    _show_problems(report.problems)
     if not quiet:
-        _say_built(built)
+        _say_built(report)
 
 
 def _open_browser(url: str) -> bool:
@@ -164,10 +150,9 @@ def _show_problems(problems: list[str]) -> None:
         warn(f"... and {more} (slooh gallery --json lists them all)")
 
 
-def _say_built(built: Built) -> None:
+def _say_built(report: GalleryReport) -> None:
     """The URL alone on stdout through a pipe (``xdg-open "$(slooh gallery)"``), the counts
     on stderr; on a terminal, one sentence."""
-    report = built.report
     counts = (
         f"{plural(report.objects, 'object')}, {plural(report.files, 'file')}; "
         f"{plural(report.previews_made, 'preview')} made, "
@@ -185,9 +170,9 @@ def _say_built(built: Built) -> None:
 # --------------------------------------------------------------------------- building
 
 
-def build_library_gallery(settings: Settings, progress: PhaseProgress) -> Built:
-    """Bring the gallery of the library up to date: the missing FITS headers read and
-    stored first, the build given every stored summary, what it read stored back."""
+def build_library_gallery(settings: Settings, progress: PhaseProgress) -> GalleryReport:
+    """Bring the gallery of the library up to date (the FITS headers the tracker lacks are
+    read and stored first: the backfill)."""
     from ..gallery import build_gallery
     from ..tracker import Tracker
 
@@ -195,27 +180,7 @@ def build_library_gallery(settings: Settings, progress: PhaseProgress) -> Built:
     with _build_lock(base), Tracker.open(
         settings.tracker_path, base_path=base, lock=False
     ) as tracker:
-        backfilled = read_missing_headers(tracker, progress)
-        stored = tracker.store_fits_headers(backfilled)
-        summaries = tracker.fits_summaries()
-        report = build_gallery(
-            tracker,
-            index_name=settings.gallery.index_name,
-            progress=progress,
-            fits_summaries=summaries,
-        )
-        new = {k: v for k, v in report.fits_summaries.items() if summaries.get(k) != v}
-        stored += tracker.store_fits_headers(new)
-    return Built(report, len(backfilled) + report.headers_read, stored)
-
-
-def read_missing_headers(tracker: Tracker, progress: PhaseProgress) -> dict[str, Header]:
-    """The headers of the frames the tracker has none for (read, not stored)."""
-    from ..tracker import read_headers
-
-    return read_headers(
-        tracker.fits_headers_missing(), lambda done, total: progress("headers", done, total)
-    )
+        return build_gallery(tracker, index_name=settings.gallery.index_name, progress=progress)
 
 
 @contextmanager
@@ -255,7 +220,7 @@ def refresh_after_run(
         return
     try:
         with phase_progress(quiet=output.quiet or output.machine) as progress:
-            built = build_library_gallery(settings, progress)
+            report = build_library_gallery(settings, progress)
     except (Exception, KeyboardInterrupt) as exc:
         # whatever stops the gallery (a full disk, a locked build, Ctrl-C now, a bug), the
         # files are downloaded and recorded: the run is reported as it went
@@ -265,9 +230,9 @@ def refresh_after_run(
         summary.warnings.append(message)
         warn(message)
         return
-    outcome.gallery = built.report.url
+    outcome.gallery = report.url
     if not output.machine:
-        _show_problems(built.report.problems)
+        _show_problems(report.problems)
 
 
 def _expected(exc: BaseException) -> bool:

@@ -2,7 +2,8 @@
 
 The tracker stores it with the row (``fits_headers``): ``slooh stats`` sums exposure from it
 and the gallery shows it without opening the file again. An unreadable header is the row's
-``fits_error``, never a failed download: the file is whole (the storage checks passed).
+``fits_header`` too, as its reason, never a failed download: the file is whole (the storage
+checks passed).
 Blocking (astropy reads a few KiB): the pipeline calls it in a worker thread.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..media import FitsHeaderError, read_fits_summary
+from ..media import read_header
 from ..tracker import ImageRow
 
 __all__ = ["with_fits_header"]
@@ -21,7 +22,4 @@ def with_fits_header(row: ImageRow) -> ImageRow:
     they are."""
     if row.status != "done" or row.path is None or not row.is_fits:
         return row
-    try:
-        return dataclasses.replace(row, fits_header=read_fits_summary(row.path))
-    except FitsHeaderError as exc:
-        return dataclasses.replace(row, fits_error=str(exc))
+    return dataclasses.replace(row, fits_header=read_header(row.path))

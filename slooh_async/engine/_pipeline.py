@@ -335,8 +335,8 @@ class Pipeline:
             return row
         with anyio.CancelScope(shield=True):
             row = await anyio.to_thread.run_sync(with_fits_header, row)
-        if row.fits_error:
-            kept = f"{picture.filename}: {row.fits_error} (the file is kept)"
+        if isinstance(row.fits_header, str):
+            kept = f"{picture.filename}: {row.fits_header} (the file is kept)"
             self._emit(Notice(kept, "warning"))
         return row
 

@@ -6,7 +6,9 @@ colour composite of a mission's R, G and B frames), a table of every file, chart
 download history. All links are relative: the folder can be moved, zipped or synced.
 
 A layer beside the engine: it reads the tracker and the files and knows nothing of the CLI
-or the settings; callers pass the tracker (or the root and the records) and the options.
+or the settings; callers pass the tracker (or the root, the records and their FITS headers)
+and the options. The only thing it writes to the tracker is the FITS headers it lacked (the
+backfill, read once); the headers are the tracker's, the gallery keeps no copy.
 Loaded on first use (Jinja2 and the preview code are not needed by other commands).
 See docs/gallery.md.
 """

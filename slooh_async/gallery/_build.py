@@ -1,14 +1,17 @@
-"""Building the gallery: read the tracker, make what previews are missing (in parallel
-processes), render the pages, write what changed, remove what is stale.
+"""Building the gallery: bring the tracker's FITS headers up to date, make what previews are
+missing (in parallel processes), render the pages, write what changed, remove what is stale.
 
-A rebuild with nothing new reads the tracker, ``stat``s each file, loads the header cache,
-renders the pages in memory and compares them with the files on disk: it starts no process,
-imports neither astropy nor numpy, and writes nothing.
+The gallery reads no header itself: the tracker holds each frame's (read once, by the
+download or by the backfill :func:`build_gallery` runs first). A rebuild with nothing new
+reads the tracker, ``stat``s each file, renders the pages in memory and compares them with
+the files on disk: it starts no process, imports neither astropy nor numpy, and writes
+nothing.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import multiprocessing
 import os
 import time
@@ -17,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from ..media import FitsSummary
-from ..tracker import ImageRecord, SessionRecord, Tracker
+from ..tracker import Header, ImageRecord, SessionRecord, Tracker, read_headers
 from . import _cache
-from ._cache import GALLERY_DIR, FileState, HeaderCache, file_state, identity, preview_name
+from ._cache import GALLERY_DIR, FileState, file_state, identity, preview_name
 from ._files import write_if_changed
 from ._model import UNKNOWN, Item, build_site
 from ._pages import render_pages
@@ -39,8 +42,8 @@ _COLOUR_FILTERS = ("R", "G", "B")
 
 @dataclass(frozen=True, slots=True)
 class GalleryReport:
-    """What a build did. ``fits_summaries`` holds every FITS header summary the build used
-    (read now or given), by tracker key: what a caller may store in the tracker."""
+    """What a build did. ``headers_read`` counts the FITS headers read from the files (the
+    backfill of :func:`build_gallery`), ``headers_stored`` those that reached the tracker."""
 
     index: Path
     objects: int
@@ -51,10 +54,10 @@ class GalleryReport:
     previews_made: int
     previews_kept: int
     previews_removed: int
-    headers_read: int
     elapsed: float
+    headers_read: int = 0
+    headers_stored: int = 0
     problems: list[str] = field(default_factory=list)
-    fits_summaries: dict[str, FitsSummary] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -68,45 +71,55 @@ def build_gallery(
     index_name: str = "index.html",
     workers: int | None = None,
     progress: Progress | None = None,
-    fits_summaries: Mapping[str, FitsSummary] | None = None,
 ) -> GalleryReport:
     """Build (or bring up to date) the gallery of the library ``tracker`` describes: its
-    ``done`` files and recent sessions. See :func:`write_gallery` for the arguments."""
+    ``done`` files, their FITS headers and recent sessions.
+
+    The headers of frames the tracker has none for (an older tracker, a legacy import) are
+    read and stored first: the backfill, so the tracker must be writable (opened without the
+    library's lock is enough). See :func:`write_gallery` for the other arguments.
+    """
+    started = time.perf_counter()
+    _check_index_name(index_name)
+    read, stored = _backfill(tracker, progress)
     records = list(tracker.iter_records("done"))
-    sessions = tracker.sessions(limit=_SESSIONS)
-    return write_gallery(
-        tracker.base_path, records, sessions, index_name=index_name, workers=workers,
-        progress=progress, fits_summaries=fits_summaries,
+    report = write_gallery(
+        tracker.base_path, records, tracker.sessions(limit=_SESSIONS), tracker.fits_headers(),
+        index_name=index_name, workers=workers, progress=progress,
     )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    return dataclasses.replace(report, headers_read=read, headers_stored=stored, elapsed=elapsed)
 
 
 def write_gallery(
     root: Path,
     records: Sequence[ImageRecord],
     sessions: Sequence[SessionRecord],
+    headers: Mapping[str, Header],
     *,
     index_name: str = "index.html",
     workers: int | None = None,
     progress: Progress | None = None,
-    fits_summaries: Mapping[str, FitsSummary] | None = None,
 ) -> GalleryReport:
     """Write the gallery of ``records`` into the library at ``root``: ``root/index_name`` and
     everything else under ``root/.slooh/gallery/``.
 
-    ``workers`` caps the preview processes (``None``: up to 4, by CPU; 1: none, all in this
-    process). ``fits_summaries`` (by tracker key) are used instead of reading those headers;
-    the others are read and cached. Synchronous and CPU-bound: call it in a worker thread
-    from async code. Raises ``ValueError`` for an ``index_name`` that is not a file name.
+    ``headers`` are the FITS headers the tracker holds, by key (``Tracker.fits_headers``): a
+    frame without one shows no exposure and gets no preview, one whose header could not be
+    read is one of the report's problems. ``workers`` caps the preview processes (``None``:
+    up to 4, by CPU; 1: none, all in this process). Synchronous and CPU-bound: call it in a
+    worker thread from async code. Raises ``ValueError`` for an ``index_name`` that is not a
+    file name.
     """
     started = time.perf_counter()
-    if not index_name or PurePath(index_name).name != index_name or index_name.startswith("."):
-        raise ValueError(f"the gallery's index must be a plain file name, not {index_name!r}")
+    _check_index_name(index_name)
     gallery = root / GALLERY_DIR
+    _cache.remove_old_header_cache(gallery)
     states = {record.key: file_state(record.path) for record in records}
-    summaries, headers = _summaries(records, states, gallery, fits_summaries, progress)
+    summaries, problems = _summaries(records, states, headers)
     plan = _plan(root, records, states, summaries)
-    made, problems = _make_previews(plan, workers, progress)
-    removed = _cache.remove_stale(gallery, plan.all_names())
+    made, preview_problems = _make_previews(plan, workers, progress)
+    removed = _cache.remove_stale(gallery, plan.found, plan.all_names())
     items = [_item(root, record, states[record.key], summaries, plan) for record in records]
     site = build_site(items, sessions, plan.colours)
     written, unchanged, pages_removed = _write_pages(render_pages(site, root, index_name), root)
@@ -116,49 +129,47 @@ def write_gallery(
         index=root / index_name, objects=len(site.objects), files=len(items),
         pages_written=written, pages_unchanged=unchanged, pages_removed=pages_removed,
         previews_made=made, previews_kept=plan.kept, previews_removed=removed,
-        headers_read=headers.read, elapsed=time.perf_counter() - started,
-        problems=headers.problems + problems, fits_summaries=summaries,
+        elapsed=time.perf_counter() - started, problems=problems + preview_problems,
     )  # fmt: skip
+
+
+def _check_index_name(index_name: str) -> None:
+    """Refuse an ``index_name`` that is not a plain file name (``ValueError``)."""
+    if not index_name or PurePath(index_name).name != index_name or index_name.startswith("."):
+        raise ValueError(f"the gallery's index must be a plain file name, not {index_name!r}")
 
 
 # --------------------------------------------------------------------------- headers
 
 
-@dataclass(slots=True)
-class _HeaderOutcome:
-    read: int = 0
-    problems: list[str] = field(default_factory=list)
+def _backfill(tracker: Tracker, progress: Progress | None) -> tuple[int, int]:
+    """Read and store the headers of the ``done`` frames the tracker has none for; returns
+    how many were read and how many stored."""
+
+    def reading(done: int, total: int) -> None:
+        if progress:
+            progress("headers", done, total)
+
+    found = read_headers(tracker.fits_headers_missing(), reading)
+    return len(found), tracker.store_fits_headers(found)
 
 
 def _summaries(
     records: Sequence[ImageRecord],
     states: Mapping[str, FileState],
-    gallery: Path,
-    given: Mapping[str, FitsSummary] | None,
-    progress: Progress | None,
-) -> tuple[dict[str, FitsSummary], _HeaderOutcome]:
-    """The header summary of every FITS file on disk: given by the caller, else cached, else
-    read now (and cached for the next build)."""
-    summaries = _cache.given_summaries(records, given)
-    wanted = [r for r in records if _is_fits(r) and r.key not in summaries and states[r.key].exists]
-    cache = HeaderCache(gallery)
-    outcome = _HeaderOutcome()
-    for done, record in enumerate(wanted, start=1):
-        assert record.path is not None  # an existing file has a path
-        found = cache.summary(record.path, identity(record, states[record.key]))
-        if isinstance(found, str):
-            outcome.problems.append(f"{record.path}: {found}")
-        else:
-            summaries[record.key] = found
-        if progress:
-            progress("headers", done, len(wanted))
-    outcome.read = cache.read
-    cache.save()  # keeps only this build's entries; unchanged, it is not rewritten
-    return summaries, outcome
-
-
-def _is_fits(record: ImageRecord) -> bool:
-    return record.kind == "fits" or record.format.upper() == "FITS"
+    headers: Mapping[str, Header],
+) -> tuple[dict[str, FitsSummary], list[str]]:
+    """The header summary of each frame the tracker has one for; a problem for each frame
+    on disk whose header could not be read."""
+    summaries: dict[str, FitsSummary] = {}
+    problems: list[str] = []
+    for record in records:
+        header = headers.get(record.key)
+        if isinstance(header, FitsSummary):
+            summaries[record.key] = header
+        elif header is not None and states[record.key].exists:
+            problems.append(f"{record.path}: {header}")
+    return summaries, problems
 
 
 # --------------------------------------------------------------------------- previews
@@ -166,9 +177,11 @@ def _is_fits(record: ImageRecord) -> bool:
 
 @dataclass(slots=True)
 class _Plan:
-    """Each file's preview, each mission's colour composite, and the ones still to make."""
+    """Each file's preview, each mission's colour composite, and the ones still to make;
+    ``found``: the previews folder's files before the build (listed once)."""
 
     gallery: Path
+    found: set[str] = field(default_factory=set)
     previews: dict[str, str] = field(default_factory=dict)
     colours: dict[tuple[int | None, str], str] = field(default_factory=dict)
     tasks: list[PreviewTask] = field(default_factory=list)
@@ -190,13 +203,12 @@ def _plan(
     states: Mapping[str, FileState],
     summaries: Mapping[str, FitsSummary],
 ) -> _Plan:
-    plan = _Plan(root / GALLERY_DIR)
-    existing = _cache.existing_previews(root / GALLERY_DIR)
+    plan = _Plan(root / GALLERY_DIR, _cache.existing_previews(root / GALLERY_DIR))
     planned: set[str] = set()
 
     def want(kind: PreviewKind, sources: list[ImageRecord]) -> str:
         name = preview_name(kind, [identity(r, states[r.key]) for r in sources])
-        if name in existing:
+        if name in plan.found:
             plan.kept += 1
         elif name not in planned:  # two files with the same bytes share one preview
             planned.add(name)
@@ -207,9 +219,9 @@ def _plan(
     for record in records:
         if not states[record.key].exists:
             continue
-        if _is_fits(record) and record.key in summaries:
+        if record.is_fits and record.key in summaries:
             plan.previews[record.key] = want("fits", [record])
-        elif not _is_fits(record) and record.format.upper() in ("PNG", "JPEG"):
+        elif not record.is_fits and record.format.upper() in ("PNG", "JPEG"):
             plan.previews[record.key] = want("picture", [record])
     for group, frames in _colour_sets(records, states, summaries).items():
         plan.colours[group] = want("colour", frames)

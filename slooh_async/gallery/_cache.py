@@ -1,38 +1,33 @@
-"""What makes a rebuild cheap: file identities, the FITS header cache, the preview names.
+"""What makes a rebuild cheap: file identities and the preview names.
 
-A file's *identity* is what its preview and header summary depend on: the content digest the
-tracker recorded (so a moved or copied library keeps its previews), else its size and
-modification time. A preview's file name is a hash of its kind, the identities it is made
-from and :data:`PREVIEW_VERSION`: a preview that exists is up to date, one that no file names
-any more is stale and removed.
+A file's *identity* is what its preview depends on: the content digest the tracker recorded
+(so a moved or copied library keeps its previews), else its size and modification time. A
+preview's file name is a hash of its kind, the identities it is made from and
+:data:`PREVIEW_VERSION`: a preview that exists is up to date, one that no file names any more
+is stale and removed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from ..media import FitsHeaderError, FitsSummary, read_fits_summary
 from ..tracker import ImageRecord
-from ._files import write_if_changed
 from ._previews import PREVIEW_VERSION
 
 __all__ = [
     "GALLERY_DIR",
     "PREVIEWS",
     "FileState",
-    "HeaderCache",
     "existing_previews",
     "file_state",
-    "given_summaries",
     "identity",
     "preview_name",
+    "remove_old_header_cache",
     "remove_stale",
 ]
 
@@ -40,8 +35,8 @@ __all__ = [
 GALLERY_DIR = Path(".slooh") / "gallery"
 #: The previews' folder, relative to the gallery's.
 PREVIEWS = "previews"
-_HEADERS_FILE = "fits-headers.json"
-_HEADERS_VERSION = 1
+#: Where versions before the tracker's ``fits_headers`` table cached FITS header summaries.
+_OLD_HEADER_CACHE = "fits-headers.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +62,7 @@ def file_state(path: Path | None) -> FileState:
 
 
 def identity(record: ImageRecord, state: FileState) -> str:
-    """What a file's preview and header summary depend on (see the module's docstring)."""
+    """What a file's preview depends on (see the module's docstring)."""
     if record.hash:
         return f"{record.hash_algorithm or 'hash'}:{record.hash}:{state.size}"
     return f"file:{record.path}:{state.size}:{state.mtime_ns}"
@@ -80,11 +75,13 @@ def preview_name(kind: str, identities: Iterable[str]) -> str:
     return f"{PREVIEWS}/{digest[:2]}/{digest}.jpg"
 
 
-def remove_stale(gallery: Path, expected: set[str]) -> int:
-    """Delete every file under ``previews/`` that is not an expected preview (stale ones, and
-    temporary files a killed worker left); folders left empty go too. Returns how many."""
+def remove_stale(gallery: Path, found: set[str], expected: set[str]) -> int:
+    """Delete every file ``found`` under ``previews/`` (by :func:`existing_previews`, before
+    the build made its new ones: those are expected) that is not an expected preview (stale
+    ones, and temporary files a killed worker left); folders left empty go too. Returns how
+    many."""
     removed = 0
-    for name in existing_previews(gallery) - expected:
+    for name in found - expected:
         (gallery / name).unlink()
         removed += 1
         folder = (gallery / name).parent
@@ -110,55 +107,7 @@ def existing_previews(gallery: Path) -> set[str]:
     return found
 
 
-class HeaderCache:
-    """FITS header summaries by file identity, kept in ``fits-headers.json`` of the gallery
-    folder; an unreadable header is remembered too (with its reason), so it is read once."""
-
-    def __init__(self, gallery: Path) -> None:
-        self._path = gallery / _HEADERS_FILE
-        self._entries: dict[str, dict[str, Any]] = self._load()
-        self._used: set[str] = set()
-        self.read = 0
-
-    def _load(self) -> dict[str, dict[str, Any]]:
-        try:
-            data = json.loads(self._path.read_text("utf-8"))
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(data, dict) or data.get("version") != _HEADERS_VERSION:
-            return {}
-        entries = data.get("summaries")
-        return entries if isinstance(entries, dict) else {}
-
-    def summary(self, path: Path, ident: str) -> FitsSummary | str:
-        """The summary of the frame at ``path``, or why its header cannot be read."""
-        self._used.add(ident)
-        entry = self._entries.get(ident)
-        if entry is None:
-            entry = self._read(path)
-            self._entries[ident] = entry
-        if "error" in entry:
-            return str(entry["error"])
-        return FitsSummary.from_json(entry)
-
-    def _read(self, path: Path) -> dict[str, Any]:
-        self.read += 1
-        try:
-            return read_fits_summary(path).to_json()
-        except FitsHeaderError as exc:
-            return {"error": str(exc)}
-
-    def save(self) -> bool:
-        """Write the entries used by this build (the others' files left); True if changed."""
-        kept = {ident: self._entries[ident] for ident in sorted(self._used)}
-        text = json.dumps({"version": _HEADERS_VERSION, "summaries": kept}, sort_keys=True)
-        return write_if_changed(self._path, text.encode())
-
-
-def given_summaries(
-    records: Iterable[ImageRecord], given: Mapping[str, FitsSummary] | None
-) -> dict[str, FitsSummary]:
-    """The summaries the caller passed, for the records it passed them for."""
-    if not given:
-        return {}
-    return {record.key: given[record.key] for record in records if record.key in given}
+def remove_old_header_cache(gallery: Path) -> None:
+    """Delete the header cache an earlier version kept in the gallery folder: the tracker
+    holds the headers now."""
+    (gallery / _OLD_HEADER_CACHE).unlink(missing_ok=True)

@@ -46,7 +46,7 @@ class Item:
     @property
     def is_fits(self) -> bool:
         """Whether this is a FITS frame (else a picture)."""
-        return self.record.kind == "fits" or self.record.format.upper() == "FITS"
+        return self.record.is_fits
 
     @property
     def filter(self) -> str:

@@ -23,7 +23,13 @@ from typing import Any, BinaryIO, NamedTuple
 from .._utc import parse_iso_utc
 from ._sniff import FITS_BLOCK, FITS_SIGNATURE, not_a
 
-__all__ = ["FitsHeaderError", "FitsSummary", "check_fits_file", "read_fits_summary"]
+__all__ = [
+    "FitsHeaderError",
+    "FitsSummary",
+    "check_fits_file",
+    "read_fits_summary",
+    "read_header",
+]
 
 _VALID_BITPIX = frozenset({8, 16, 32, 64, -32, -64})
 _SUMMARY_KEYWORDS = (
@@ -91,6 +97,15 @@ def read_fits_summary(path: Path) -> FitsSummary:
         except _astropy_errors() as exc:
             raise FitsHeaderError(_reason(exc, path)) from exc
     return summary_from_header(header)
+
+
+def read_header(path: Path) -> FitsSummary | str:
+    """The summary of the frame at ``path``, or why its header cannot be read (the one-line
+    reason of :class:`FitsHeaderError`): what the tracker keeps of a frame either way."""
+    try:
+        return read_fits_summary(path)
+    except FitsHeaderError as exc:
+        return str(exc)
 
 
 def _plain(header: Any, keywords: tuple[str, ...]) -> dict[str, Any]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._lazy import lazy_getattr
-from ._headers import Header, read_headers
+from ._headers import read_headers
 from ._lock import lock_path_for
 from ._moves import MoveFailed, move_file
 from ._records import (
+    Header,
     ImageRecord,
     ImageRow,
     ImageStatus,

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from ..media import FitsSummary
-from ._headers import HEADER_FIELDS, Header
-from ._records import ImageRecord, to_iso
+from ._headers import HEADER_FIELDS
+from ._records import Header, ImageRecord, to_iso
 from ._tracker import Tracker
 
 __all__ = ["EXPORT_COLUMNS", "export_records", "record_to_json"]

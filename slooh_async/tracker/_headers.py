@@ -3,26 +3,27 @@
 A download that finishes a frame reads its header (the engine, in a worker thread) and the
 ``done`` row carries it here, written in the row's own transaction. Frames that were in the
 library before (older trackers, legacy imports, files adopted from disk) get theirs from a
-backfill: :func:`read_headers` reads the frames :func:`missing_sql` selects, and the caller
-stores them (``slooh verify``, ``slooh gallery``). A header that cannot be read is stored too,
-as its reason, so it is not read again until the file is downloaded again.
+backfill: :func:`read_headers` reads the frames :func:`missing_records_sql` selects, and the
+caller stores them (``slooh verify``; the gallery's build, first thing). A header that
+cannot be read is stored too, as its reason, so it is not read again until the file is
+downloaded again.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from ..media import FitsHeaderError, FitsSummary, read_fits_summary
-from ._records import ImageRecord, ImageRow, from_iso, to_iso
+from ..media import FitsSummary, read_header
+from ._records import Header, ImageRecord, ImageRow, to_iso
 from ._schema import FITS_HEADERS_VERSION, schema_version
 from ._sql import SELECT_IMAGES, chunked, placeholders
 
 __all__ = [
     "HEADER_FIELDS",
-    "Header",
     "count_missing",
     "has_headers",
     "load_headers",
@@ -32,14 +33,8 @@ __all__ = [
     "store_headers",
 ]
 
-#: A frame's header as the tracker keeps it: its summary, or why it could not be read.
-Header = FitsSummary | str
-
-#: The summary's fields, in the table's column order.
-HEADER_FIELDS: tuple[str, ...] = (
-    "date_obs", "exptime", "filter", "object", "telescope", "instrument", "ra_deg", "dec_deg",
-    "naxis1", "naxis2", "bitpix",
-)  # fmt: skip
+#: The summary's fields: the table's columns between ``key`` and ``error``, in that order.
+HEADER_FIELDS: tuple[str, ...] = tuple(field.name for field in fields(FitsSummary))
 _COLUMNS = ("key", *HEADER_FIELDS, "error", "read_at")
 
 # A key the images table no longer holds (forgotten meanwhile) is skipped, not an error.
@@ -60,15 +55,11 @@ def has_headers(conn: sqlite3.Connection) -> bool:
 
 def row_headers(rows: Iterable[ImageRow]) -> dict[str, Header]:
     """The headers ``done`` rows carry, by key (the last row of a key wins)."""
-    found: dict[str, Header] = {}
-    for row in rows:
-        if row.status != "done":
-            continue
-        if row.fits_header is not None:
-            found[row.key] = row.fits_header
-        elif row.fits_error is not None:
-            found[row.key] = row.fits_error
-    return found
+    return {
+        row.key: row.fits_header
+        for row in rows
+        if row.status == "done" and row.fits_header is not None
+    }
 
 
 def store_headers(conn: sqlite3.Connection, headers: Mapping[str, Header], now: datetime) -> int:
@@ -85,9 +76,8 @@ def store_headers(conn: sqlite3.Connection, headers: Mapping[str, Header], now: 
 def _values(key: str, header: Header) -> tuple[Any, ...]:
     if isinstance(header, str):
         return (key, *(None for _ in HEADER_FIELDS), header)
-    values = [getattr(header, name) for name in HEADER_FIELDS]
-    values[0] = to_iso(header.date_obs)
-    return (key, *values, None)
+    data = header.to_json() | {"date_obs": to_iso(header.date_obs)}  # UTC, as every time here
+    return (key, *(data[name] for name in HEADER_FIELDS), None)
 
 
 def load_headers(conn: sqlite3.Connection, keys: Sequence[str] | None) -> dict[str, Header]:
@@ -107,9 +97,7 @@ def _header_of(row: Sequence[Any]) -> tuple[str, Header]:
     key, *values, error = row
     if error is not None:
         return key, str(error)
-    fields = dict(zip(HEADER_FIELDS, values, strict=True))
-    fields["date_obs"] = from_iso(fields["date_obs"])
-    return key, FitsSummary(**fields)
+    return key, FitsSummary.from_json(dict(zip(HEADER_FIELDS, values, strict=True)))
 
 
 def missing_records_sql(conn: sqlite3.Connection) -> str:
@@ -134,10 +122,7 @@ def read_headers(
     found: dict[str, Header] = {}
     for done, record in enumerate(records, start=1):
         if record.path is not None and record.path.is_file():
-            try:
-                found[record.key] = read_fits_summary(record.path)
-            except FitsHeaderError as exc:
-                found[record.key] = str(exc)
+            found[record.key] = read_header(record.path)
         if progress is not None:
             progress(done, len(records))
     return found

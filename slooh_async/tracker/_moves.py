@@ -10,6 +10,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from ..media import replace_file
+from ..organizer import part_path
 
 __all__ = ["MoveFailed", "move_file"]
 
@@ -50,7 +51,7 @@ def _rename_or_copy(source: Path, destination: Path) -> None:
 
 def _copy_across_devices(source: Path, destination: Path) -> None:
     """Copy under a temporary name first, so a crash never leaves half a file at the target."""
-    part = destination.with_name(destination.name + ".part")
+    part = part_path(destination)
     try:
         shutil.copy2(source, part)
         replace_file(part, destination)

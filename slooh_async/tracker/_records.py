@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FINISHED_STATUSES",
     "IMAGE_STATUSES",
+    "Header",
     "ImageRecord",
     "ImageRow",
     "ImageStatus",
@@ -39,6 +40,9 @@ Kind = Literal["picture", "fits"]
 IMAGE_STATUSES: tuple[ImageStatus, ...] = ("done", "failed", "pending")
 FINISHED_STATUSES: tuple[SessionStatus, ...] = ("completed", "interrupted", "failed")
 
+#: A frame's header as the tracker keeps it: its summary, or why it could not be read.
+Header = FitsSummary | str
+
 
 def utc_now() -> datetime:
     """The current time, timezone-aware in UTC (the only kind of time the tracker stores)."""
@@ -55,6 +59,12 @@ def to_iso(when: datetime | None) -> str | None:
 def from_iso(text: str | None) -> datetime | None:
     """The inverse of :func:`to_iso`; ``None`` for ``NULL`` or text that does not parse."""
     return parse_iso_utc(text)
+
+
+def _is_fits(kind: str, format: str) -> bool:
+    """A FITS frame by its kind, else by its format (a legacy import may know only that);
+    ``FITS_DONE`` of ``_headers`` says the same in SQL."""
+    return kind == "fits" or format.upper() == "FITS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +100,7 @@ class ImageRecord:
     @property
     def is_fits(self) -> bool:
         """Whether the file is a FITS frame (its header can be read)."""
-        return self.kind == "fits" or self.format.upper() == "FITS"
+        return _is_fits(self.kind, self.format)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +108,9 @@ class ImageRow:
     """What the pipeline reports about one file after trying it (or when it plans it).
 
     ``attempts`` counts the tries of *this* run: the tracker adds it to the stored count.
-    A ``done`` FITS frame may carry what its header says (``fits_header``) or why it could
-    not be read (``fits_error``): the tracker stores either in the same transaction,
-    replacing what it held for the key.
+    A ``done`` FITS frame may carry its header (``fits_header``: what it says, or why it
+    could not be read): the tracker stores it in the same transaction, replacing what it
+    held for the key.
     """
 
     key: str
@@ -125,13 +135,12 @@ class ImageRow:
     error: str | None = None
     attempts: int = 0
     session_id: int | None = None
-    fits_header: FitsSummary | None = None
-    fits_error: str | None = None
+    fits_header: Header | None = None
 
     @property
     def is_fits(self) -> bool:
         """Whether the file is a FITS frame (its header can be read)."""
-        return self.kind == "fits" or self.format.upper() == "FITS"
+        return _is_fits(self.kind, self.format)
 
     @classmethod
     def from_picture(

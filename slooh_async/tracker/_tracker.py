@@ -21,11 +21,11 @@ import filelock
 from .._exceptions import StorageError
 from ..media import FitsSummary
 from . import _headers, _sessions, _state
-from ._headers import Header
 from ._lock import acquire_library_lock
 from ._paths import PathCodec
 from ._records import (
     IMAGE_STATUSES,
+    Header,
     ImageRecord,
     ImageRow,
     SessionRecord,
@@ -380,7 +380,7 @@ class Tracker:
             return _headers.load_headers(conn, keys)
 
     def fits_summaries(self) -> dict[str, FitsSummary]:
-        """Every stored header that could be read, by key (what the gallery is given)."""
+        """Every stored header that could be read, by key."""
         return {k: h for k, h in self.fits_headers().items() if isinstance(h, FitsSummary)}
 
     def fits_headers_missing(self) -> list[ImageRecord]:

@@ -12,7 +12,13 @@ and writes small files whole or not at all (:func:`write_atomically`).
 from __future__ import annotations
 
 from ._digest import file_digest
-from ._fits import FitsHeaderError, FitsSummary, check_fits_file, read_fits_summary
+from ._fits import (
+    FitsHeaderError,
+    FitsSummary,
+    check_fits_file,
+    inspect_fits,
+    read_fits_summary,
+)
 from ._formats import check_content, check_jpeg, check_png
 from ._replace import FileInUseError, replace_file, retry_in_use
 from ._sniff import FITS_BLOCK, HEAD_BYTES, JPEG_SOI, PNG_SIGNATURE, head_problem, sniff
@@ -32,6 +38,7 @@ __all__ = [
     "check_png",
     "file_digest",
     "head_problem",
+    "inspect_fits",
     "read_fits_summary",
     "replace_file",
     "retry_in_use",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ._headers import FITS_DONE, count_missing, has_headers
+from ._headers import FITS_DONE, count_missing
 from ._records import SessionRecord, from_iso, to_iso
 from ._sessions import list_sessions
 
@@ -184,20 +184,14 @@ _Integration = dict[tuple[str, str], Exposure]
 
 def _integration(conn: sqlite3.Connection) -> _Integration:
     """Frames and exposure of the ``done`` FITS frames per (object, filter)."""
-    if has_headers(conn):
-        sql = (
-            "SELECT images.object_name,"
-            " COALESCE(NULLIF(images.filter, ''), NULLIF(h.filter, ''), ''),"
-            " count(*), COALESCE(sum(h.exptime), 0)"
-            " FROM images LEFT JOIN fits_headers AS h ON h.key = images.key"
-            f" WHERE {FITS_DONE}"  # its columns are the images table's alone
-            " GROUP BY 1, 2"
-        )
-    else:  # an older tracker read as it is: frames, no exposure known
-        sql = (
-            "SELECT object_name, COALESCE(filter, ''), count(*), 0 FROM images"
-            f" WHERE {FITS_DONE} GROUP BY 1, 2"
-        )
+    sql = (
+        "SELECT images.object_name,"
+        " COALESCE(NULLIF(images.filter, ''), NULLIF(h.filter, ''), ''),"
+        " count(*), COALESCE(sum(h.exptime), 0)"
+        " FROM images LEFT JOIN fits_headers AS h ON h.key = images.key"
+        f" WHERE {FITS_DONE}"  # its columns are the images table's alone
+        " GROUP BY 1, 2"
+    )
     found: _Integration = {}
     for name, band, frames, seconds in conn.execute(sql):
         group = (_label(name), _label(band))

@@ -386,8 +386,8 @@ class Tracker:
     def fits_headers_missing(self) -> list[ImageRecord]:
         """``done`` FITS frames whose header was never read (the backfill's work)."""
         with self._read() as conn:
-            sql = _headers.missing_records_sql(conn)
-            return [row_to_record(row, self._codec) for row in conn.execute(sql)]
+            rows = conn.execute(_headers.MISSING_RECORDS_SQL)
+            return [row_to_record(row, self._codec) for row in rows]
 
     def store_fits_headers(self, headers: Mapping[str, Header]) -> int:
         """Store headers (replacing any held for those keys) in one transaction; keys the

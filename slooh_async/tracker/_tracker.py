@@ -399,15 +399,10 @@ class Tracker:
 
     # ------------------------------------------------------------------ mission FITS state
 
-    def fits_checked(self, mission_ids: Sequence[int]) -> set[int]:
-        """Missions among ``mission_ids`` whose FITS listing was fully handled."""
-        with self._read() as conn:
-            return _state.fits_checked(conn, mission_ids)
-
     def checked_missions(self) -> frozenset[int]:
         """Every mission whose FITS listing was handled (one query, for a run's start)."""
         with self._read() as conn:
-            return frozenset(row[0] for row in conn.execute("SELECT mission_id FROM missions"))
+            return _state.checked_missions(conn)
 
     def set_fits_checked(self, mission_id: int, count: int) -> None:
         """Remember that a mission's ``count`` FITS files were all handled."""

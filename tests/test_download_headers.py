@@ -60,6 +60,22 @@ def break_one_header(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return victims
 
 
+def break_one_inspection(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The check of `slooh verify` reads no header of the first frame it is asked about."""
+    from slooh_async import media
+
+    victims: list[str] = []
+
+    def inspect(path: Path, size: int) -> tuple[list[str], FitsSummary | str]:
+        if not victims or victims[0] == path.name:
+            victims[:1] = [path.name]
+            return [], BROKEN
+        return media.inspect_fits(path, size)
+
+    monkeypatch.setattr("slooh_async.tracker._verify.inspect_fits", inspect)
+    return victims
+
+
 def test_each_downloaded_frame_brings_its_header(library: Library) -> None:
     """After a download every done frame has its header stored, none an error."""
     code, run = library.run_json("download")
@@ -104,12 +120,27 @@ def test_the_backfill_names_an_unreadable_header(
     assert library.run("download", "--quiet").exit_code == 0
     with tracker_db(library.root) as db:
         db.execute("DELETE FROM fits_headers")
-    victims = break_one_header(monkeypatch)
+    victims = break_one_inspection(monkeypatch)
     code, doc = library.run_json("verify")
     assert code == 1 and doc["files_with_problems"] == 1 and len(victims) == 1
     assert doc["problems"][0]["message"] == BROKEN
     assert doc["problems"][0]["path"].endswith(victims[0])
     assert doc["headers_stored"] == len(frame_keys(library.root))
+
+
+def test_verify_reads_a_missing_header_with_its_check(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`slooh verify` takes a frame's missing header from the check that parses it anyway:
+    it never opens the frame a second time to read it (the backfill's own reader)."""
+    assert library.run("download", "--quiet").exit_code == 0
+    before = stored(library.root)
+    with tracker_db(library.root) as db:
+        db.execute("DELETE FROM fits_headers")
+    victims = break_one_header(monkeypatch)
+    code, doc = library.run_json("verify")
+    assert code == 0 and doc["headers_stored"] == len(before) and victims == []
+    assert stored(library.root) == before
 
 
 def test_a_terminal_gets_a_progress_bar(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,7 +20,7 @@ from PIL import Image
 
 from slooh_async.gallery import GALLERY_DIR, GalleryReport, build_gallery, write_gallery
 from slooh_async.gallery._pages import declination, duration, human_bytes, right_ascension
-from slooh_async.media import FitsSummary
+from slooh_async.media import FitsSummary, read_fits_summary
 from slooh_async.tracker import ImageRecord, Tracker
 
 WHEN = datetime(2026, 1, 21, 1, 16, 58, tzinfo=UTC)
@@ -190,6 +190,33 @@ def test_exposure_comes_from_the_headers(library: Library) -> None:
     hostile_page = next(p for p in object_pages(library.root) if p.name.startswith("script"))
     assert "4.5 min" in read_page(hostile_page).text
     assert "4.5 min" in read_page(library.root / "index.html").text
+
+
+def test_stats_and_gallery_count_integration_by_one_rule(tmp_path: Path) -> None:
+    """slooh stats and the gallery group frames alike: a frame without an object name by its
+    title, a blank filter by its header's FILTER; filters most exposure first, then most
+    frames (not by name)."""
+    lib = Library(tmp_path / "lib")
+    for name, band, header_band, seconds in (
+        ("b", "B", "Blue", 60.0), ("r1", "R", "Red", 30.0), ("r2", "R", "Red", 30.0),
+        ("lum", " ", "Luminance", 45.0),
+    ):  # fmt: skip
+        lib.add(f"Comet/{name}.fit", frame(seconds, band=header_band), object_name="",
+                title=" Comet C/2025 X ", mission_id=9, filter=band)  # fmt: skip
+    expected = {"R": (2, 60.0), "B": (1, 60.0), "Luminance": (1, 45.0)}
+    with lib.tracker() as tracker:
+        frames = {r.key: read_fits_summary(lib.root / "Comet" / r.filename) for r in lib.records}
+        tracker.store_fits_headers(frames)
+        stats = tracker.stats().to_json()
+    assert stats["total_objects"] == 1 and list(stats["by_object"]) == ["Comet C/2025 X"]
+    by_filter = stats["by_object"]["Comet C/2025 X"]["by_filter"]
+    assert {k: (v["frames"], v["exposure_seconds"]) for k, v in by_filter.items()} == expected
+    assert list(by_filter) == list(stats["by_filter"]) == list(expected)
+    lib.build()
+    (page,) = [read_page(path) for path in object_pages(lib.root)]
+    assert "Comet C/2025 X" in page.text
+    chips = [text for text in page.text if " × · " in text]
+    assert chips == [f"{band}: {n} × · {duration(s)}" for band, (n, s) in expected.items()]
 
 
 def test_stored_headers_are_used_instead_of_the_files(library: Library) -> None:

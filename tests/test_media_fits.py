@@ -20,6 +20,7 @@ from slooh_async.media import (
     FitsSummary,
     check_content,
     check_fits_file,
+    inspect_fits,
     read_fits_summary,
     read_header,
 )
@@ -204,14 +205,89 @@ def test_check_accepts_astropy_files_with_extensions(tmp_path: Path) -> None:
         (["BITPIX  =                  'a'", "NAXIS   =                    0"], "unreadable BITPIX"),
         (["BITPIX  =                    8", "NAXIS   =                    1"], "no valid NAXIS1"),
         (["BITPIX  =                    8"], "no NAXIS card"),
+        (
+            ["BITPIX  =                    8", "NAXIS   =                    1",
+             "NAXIS1  =                    9", "GCOUNT  =                  'x'"],
+            "unreadable GCOUNT",
+        ),
     ],
-)
+)  # fmt: skip
 def test_check_names_bad_mandatory_cards(tmp_path: Path, cards: list[str], problem: str) -> None:
-    """A bad BITPIX, NAXIS or NAXISn is one line naming the card."""
+    """A bad BITPIX, NAXIS or NAXISn (or a GCOUNT that leaves the data's size unknown) is
+    one line naming the card."""
     path = tmp_path / "a.fit"
     path.write_bytes(raw_fits(["SIMPLE  =                    T", *cards, "END"]))
     problems = check_fits_file(path, path.stat().st_size)
     assert len(problems) == 1 and problem in problems[0]
+
+
+def test_check_sizes_a_compressed_image_by_its_table(tmp_path: Path) -> None:
+    """A tile-compressed image passes: its data are the table the file holds, not the image
+    once decompressed (astropy's ``CompImageHDU.size``); cutting the table short is named."""
+    image = np.arange(6000, dtype=np.int16).reshape(60, 100)
+    fits.HDUList([fits.PrimaryHDU(), fits.CompImageHDU(image)]).writeto(tmp_path / "a.fit")
+    whole = (tmp_path / "a.fit").read_bytes()
+    assert check_fits_file(tmp_path / "a.fit", len(whole)) == []
+    with fits.open(tmp_path / "a.fit", disable_image_compression=True) as hdus:
+        needed = hdus[1].fileinfo()["datLoc"] + hdus[1].size
+    (tmp_path / "cut.fit").write_bytes(whole[: needed - 100])
+    assert check_fits_file(tmp_path / "cut.fit", needed - 100) == [
+        f"FITS data is cut short: header and data need {needed} bytes, file has {needed - 100}"
+    ]
+
+
+def _frame(path: Path, name: str) -> None:
+    """A FITS file for :func:`test_inspect_is_the_check_and_the_summary_in_one_pass`."""
+    hdus = [fits.PrimaryHDU(), fits.ImageHDU(np.ones((50, 50), dtype=np.int32))]
+    if name == "primary":
+        write_fits(path, FULL)
+    elif name in ("extensions", "cut"):
+        fits.HDUList([*hdus, fits.ImageHDU(np.ones((3, 5)))]).writeto(path)
+        path.write_bytes(path.read_bytes()[: -8000 if name == "cut" else None])
+    elif name == "garbage":  # no image in the primary, and no header after it
+        cards = ["SIMPLE  =                    T", "BITPIX  =                    8",
+                 "NAXIS   =                    0", "END"]  # fmt: skip
+        path.write_bytes(raw_fits(cards) + b"\x00" * 3000)
+    elif name == "no-end":
+        path.write_bytes(raw_fits(["SIMPLE  =                    T"]))
+    else:
+        path.write_bytes(b"<html>" + b" " * 3000)
+
+
+@pytest.mark.parametrize("name", ["primary", "extensions", "cut", "no-end", "html", "garbage"])
+def test_inspect_is_the_check_and_the_summary_in_one_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """inspect_fits gives check_fits_file's problems and read_fits_summary's summary (or its
+    reason), opening the file once and parsing each header once; a file that does not start
+    like FITS is not parsed (its problem is the reason)."""
+    path = tmp_path / "a.fit"
+    _frame(path, name)
+    size = path.stat().st_size
+    try:
+        expected: FitsSummary | str = read_fits_summary(path)
+    except FitsHeaderError as exc:
+        expected = str(exc)
+    problems = check_fits_file(path, size)
+    opened: list[Path] = []
+    parsed: list[int] = []
+    real_open, real_fromfile = Path.open, fits.Header.fromfile
+
+    def counting_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        opened.append(self)
+        return real_open(self, *args, **kwargs)
+
+    def counting_fromfile(fileobj: Any) -> fits.Header:
+        parsed.append(fileobj.tell())
+        return real_fromfile(fileobj)
+
+    monkeypatch.setattr(Path, "open", counting_open)
+    monkeypatch.setattr(fits.Header, "fromfile", counting_fromfile)
+    found, summary = inspect_fits(path, size)
+    assert found == problems
+    assert summary == (problems[0] if name == "html" else expected)
+    assert opened == [path] and len(parsed) == len(set(parsed))
+    assert len(parsed) == {"extensions": 3, "cut": 2, "garbage": 2, "html": 0}.get(name, 1)
 
 
 def test_concurrent_checks_leave_warning_filters_alone(tmp_path: Path) -> None:

@@ -97,7 +97,7 @@ def test_older_schema_is_migrated_and_keeps_data(library: Path) -> None:
         assert tracker.schema_version == SCHEMA_VERSION
         assert tracker.statuses(["1"]) == {"1": "done"}
         tracker.set_fits_checked(7, 3)
-        assert tracker.fits_checked([7, 8]) == {7}
+        assert tracker.checked_missions() == {7}
         assert tracker.needs_full_scan()
 
 
@@ -400,15 +400,15 @@ def test_fits_checked_state(tracker: Tracker) -> None:
     tracker.set_fits_checked(1, 4)
     tracker.set_fits_checked(2, 0)
     tracker.set_fits_checked(2, 1)
-    assert tracker.fits_checked([1, 2, 3]) == {1, 2}
+    assert tracker.checked_missions() == {1, 2}
     tracker.clear_fits_checked([1])
-    assert tracker.fits_checked([1, 2]) == {2}
+    assert tracker.checked_missions() == {2}
 
 
 def test_fits_checked_in_one_batch(tracker: Tracker) -> None:
     """Several missions' FITS state is written in one call."""
     tracker.set_fits_checked_many([(7, 3), (8, 0)])
-    assert tracker.fits_checked([7, 8, 9]) == {7, 8}
+    assert tracker.checked_missions() == {7, 8}
 
 
 def test_needs_full_scan_flag(library: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fits_support import fits_cards
 
+from slooh_async import StorageError
 from slooh_async.media import FitsSummary
 from slooh_async.tracker import SCHEMA_VERSION, ImageRecord, ImageRow, Tracker, read_headers
 from slooh_async.tracker._schema import connect, migrate
@@ -174,3 +175,39 @@ def test_a_schema_3_tracker_opened_read_only_has_no_headers(tmp_path: Path) -> N
         stats = tracker.stats().to_json()
         assert stats["by_object"]["M42"]["frames"] == 1 and stats["fits_headers_missing"] == 1
         assert tracker.schema_version == 3
+
+
+@pytest.mark.parametrize("unwritable", ["file", "folder"])
+def test_an_older_tracker_on_a_read_only_disk_reads_through_a_stand_in(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, unwritable: str
+) -> None:
+    """A schema-3 tracker that cannot be written (the file alone: mode=ro; its folder too:
+    immutable) gets an empty TEMP fits_headers, so every header query answers; the stand-in
+    takes no write either; the file and its folder stay exactly as they were."""
+    from test_e2e_hostile_disk import read_only
+
+    folder = tmp_path / ".slooh"
+    folder.mkdir()
+    db = folder / "tracker.sqlite3"
+    conn = connect(db)
+    migrate(conn, db, target=3)
+    conn.execute(
+        "INSERT INTO images (key, kind, format, status, object_name, filter, first_seen,"
+        " last_seen) VALUES ('fits:1:a.fit', 'fits', 'FITS', 'done', 'M42', 'R', 'x', 'x')"
+    )
+    conn.close()
+    before = (db.read_bytes(), sorted(path.name for path in folder.iterdir()))
+    paths = [db] if unwritable == "file" else [folder, db]
+    with read_only(*paths), caplog.at_level("INFO", logger="slooh_async.tracker"):
+        with Tracker.open(db, base_path=tmp_path, lock=False, read_only=True) as tracker:
+            assert tracker.fits_headers() == {} and tracker.fits_summaries() == {}
+            assert [record.key for record in tracker.fits_headers_missing()] == ["fits:1:a.fit"]
+            stats = tracker.stats().to_json()
+            assert stats["by_filter"] == {"R": {"frames": 1, "exposure_seconds": 0.0}}
+            assert stats["fits_headers_missing"] == 1 and tracker.schema_version == 3
+            with pytest.raises(StorageError, match="readonly"):
+                tracker.store_fits_headers({"fits:1:a.fit": M42_L})
+    assert ("opening it immutable" in caplog.text) == (unwritable == "folder")
+    assert db.read_bytes() == before[0]
+    if unwritable == "folder":
+        assert sorted(path.name for path in folder.iterdir()) == before[1]

@@ -198,11 +198,18 @@ def _check_files(
     from ..tracker import VerifyProblem, read_headers, verify_library
 
     total = tracker.count("done")
-    problems = verify_library(
-        tracker, check_hash=check_hash, progress=lambda done: progress("verify", done, total)
-    )
     missing = tracker.fits_headers_missing()
-    headers = read_headers(missing, lambda done, total: progress("headers", done, total))
+    headers: dict[str, Header] = {}
+    problems = verify_library(
+        tracker,
+        check_hash=check_hash,
+        progress=lambda done: progress("verify", done, total),
+        headers_of={record.key for record in missing},
+        on_header=headers.__setitem__,
+    )
+    # the frames whose check stopped before their content (an empty file...) are read alone
+    rest = [record for record in missing if record.key not in headers]
+    headers |= read_headers(rest, lambda done, total: progress("headers", done, total))
     named = {problem.key for problem in problems}
     paths = {record.key: record.path for record in missing}
     problems += [

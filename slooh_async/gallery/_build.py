@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from ..media import FitsSummary
-from ..tracker import Header, ImageRecord, SessionRecord, Tracker, read_headers
+from ..tracker import Header, ImageRecord, SessionRecord, Tracker, object_label, read_headers
 from . import _cache
 from ._cache import GALLERY_DIR, FileState, file_state, identity, preview_name
 from ._files import write_if_changed
-from ._model import UNKNOWN, Item, build_site
+from ._model import Item, build_site
 from ._pages import render_pages
 from ._previews import PreviewKind, PreviewTask, make_preview
 
@@ -302,7 +302,7 @@ def _item(
             rel_path = None
     return Item(
         record=record,
-        object_name=(record.object_name or record.title).strip() or UNKNOWN,
+        object_name=object_label(record.object_name, record.title),
         rel_path=rel_path,
         exists=state.exists,
         summary=summaries.get(record.key),

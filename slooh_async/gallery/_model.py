@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..media import FitsSummary
-from ..tracker import ImageRecord, SessionRecord
+from ..tracker import ImageRecord, Integration, SessionRecord, filter_label
 
 __all__ = ["Item", "MissionView", "ObjectView", "Site", "Totals", "build_site", "slug_for"]
 
@@ -262,14 +262,13 @@ def _cover(missions: list[MissionView]) -> str | None:
 
 
 def _exposure_by_filter(items: list[Item]) -> list[tuple[str, int, float]]:
-    """(filter, frames, seconds) of the object's frames, most exposure first."""
-    frames: Counter[str] = Counter()
-    seconds: dict[str, float] = defaultdict(float)
+    """(filter, frames, seconds) of the object's frames, as ``slooh stats`` counts them."""
+    integration = Integration()
     for item in items:
         if item.is_fits:
-            frames[item.filter or UNKNOWN] += 1
-            seconds[item.filter or UNKNOWN] += item.exposure or 0.0
-    return sorted(((f, frames[f], seconds[f]) for f in frames), key=lambda row: (-row[2], row[0]))
+            band = filter_label(item.record.filter, item.summary.filter if item.summary else None)
+            integration.add(item.object_name, band, 1, item.exposure or 0.0)
+    return [(band, count.frames, count.seconds) for band, count in integration.by_filter().items()]
 
 
 def _totals(items: list[Item], objects: list[ObjectView]) -> Totals:

@@ -17,6 +17,7 @@ from ._fits import (
     FitsHeaderError,
     FitsSummary,
     check_fits_file,
+    inspect_fits,
     read_fits_summary,
     read_header,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "check_png",
     "file_digest",
     "head_problem",
+    "inspect_fits",
     "read_fits_summary",
     "read_header",
     "replace_file",

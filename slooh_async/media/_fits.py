@@ -11,6 +11,7 @@ problem or a :class:`FitsHeaderError`, never as warning spam on the user's termi
 from __future__ import annotations
 
 import math
+import os
 import threading
 import warnings
 from collections.abc import Iterator, Mapping
@@ -27,6 +28,7 @@ __all__ = [
     "FitsHeaderError",
     "FitsSummary",
     "check_fits_file",
+    "inspect_fits",
     "read_fits_summary",
     "read_header",
 ]
@@ -37,6 +39,8 @@ _SUMMARY_KEYWORDS = (
     "TELESCOP", "INSTRUME", "RA", "DEC", "OBJCTRA", "OBJCTDEC", "CTYPE1", "CTYPE2", "CRVAL1",
     "CRVAL2", "NAXIS", "NAXIS1", "NAXIS2", "BITPIX",
 )  # fmt: skip
+#: The cards that size an HDU's data (with its NAXISn).
+_SIZE_KEYWORDS = ("NAXIS", "BITPIX", "GCOUNT", "PCOUNT", "GROUPS", "NAXIS1")
 #: Header cards may only hold the printable ASCII characters (FITS standard, section 4.1).
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 #: ``warnings.catch_warnings`` swaps process-wide state: one thread at a time may hold it.
@@ -87,16 +91,20 @@ def read_fits_summary(path: Path) -> FitsSummary:
     extension's when the image lives there (``NAXIS = 0`` in the primary, as compressed or
     multi-extension files do). Raises :class:`FitsHeaderError` when there is no header."""
     with _quiet_astropy():
-        from astropy.io import fits
-
         try:
             with path.open("rb") as handle:
-                header = _plain(fits.Header.fromfile(handle), _SUMMARY_KEYWORDS)
-                if not header.get("NAXIS") and _has_more(handle, path):
-                    header = {**_plain(fits.Header.fromfile(handle), _SUMMARY_KEYWORDS), **header}
-        except _astropy_errors() as exc:
+                return _summary(_Headers(handle, os.fstat(handle.fileno()).st_size, path))
+        except OSError as exc:
             raise FitsHeaderError(_reason(exc, path)) from exc
-    return summary_from_header(header)
+
+
+def _summary(headers: _Headers) -> FitsSummary:
+    """The summary of a file's headers; :class:`FitsHeaderError` when one it needs cannot
+    be read."""
+    values = _plain(headers.primary().header, _SUMMARY_KEYWORDS)
+    if not values.get("NAXIS") and (image := headers.get(1)) is not None:
+        values = {**_plain(image.header, _SUMMARY_KEYWORDS), **values}
+    return summary_from_header(values)
 
 
 def read_header(path: Path) -> FitsSummary | str:
@@ -120,11 +128,6 @@ def _plain(header: Any, keywords: tuple[str, ...]) -> dict[str, Any]:
         except _astropy_errors():
             continue
     return values
-
-
-def _has_more(handle: BinaryIO, path: Path) -> bool:
-    """Whether another header follows (the primary has no data, so it starts right here)."""
-    return bool(handle.tell() < path.stat().st_size)
 
 
 def summary_from_header(header: Mapping[str, Any]) -> FitsSummary:
@@ -212,13 +215,6 @@ def _angle(value: Any, *, hours: bool = False) -> float | None:
 # --------------------------------------------------------------------------- the check
 
 
-class _Extent(NamedTuple):
-    """Where one HDU's data sit in the file."""
-
-    data_start: int
-    data_bytes: int
-
-
 def check_fits_file(path: Path, size: int) -> list[str]:
     """Problems with the FITS file at ``path`` (``size`` bytes long), each one line.
 
@@ -228,74 +224,156 @@ def check_fits_file(path: Path, size: int) -> list[str]:
     non-standard cards are not problems: cameras write them, the frames are fine.
     """
     with path.open("rb") as handle:
-        head = handle.read(FITS_BLOCK)
+        problem = _head_problem(handle)
+        if problem is not None:
+            return [problem]
+        with _quiet_astropy():
+            return _problems(_Headers(handle, size, path), size)
+
+
+def inspect_fits(path: Path, size: int) -> tuple[list[str], FitsSummary | str]:
+    """:func:`check_fits_file`'s problems and :func:`read_fits_summary`'s summary (or, as
+    text, why there is none) from one open file whose headers are parsed once: what
+    ``slooh verify`` needs of a frame whose header the tracker does not hold yet. A file
+    that does not even start like FITS is not parsed: its problem is the reason."""
+    with path.open("rb") as handle:
+        problem = _head_problem(handle)
+        if problem is not None:
+            return [problem], problem
+        with _quiet_astropy():
+            headers = _Headers(handle, size, path)
+            problems = _problems(headers, size)
+            try:
+                return problems, _summary(headers)
+            except FitsHeaderError as exc:
+                return problems, str(exc)
+
+
+def _head_problem(handle: BinaryIO) -> str | None:
+    """Why the file's first block cannot start a FITS file, if it cannot."""
+    head = handle.read(FITS_BLOCK)
     if not head.startswith(FITS_SIGNATURE):
-        return [not_a("FITS", head)]
+        return not_a("FITS", head)
     if len(head) < FITS_BLOCK:
-        return [f"FITS file is shorter than one {FITS_BLOCK}-byte header block"]
+        return f"FITS file is shorter than one {FITS_BLOCK}-byte header block"
+    return None
+
+
+def _problems(headers: _Headers, size: int) -> list[str]:
+    """The primary header's problems first (its mandatory cards, then its bytes), then
+    whether the file is long enough for every HDU's data."""
     try:
-        primary, header_bytes = _primary_header(path)
-        problems = _mandatory_card_problems(primary)
-        if not problems and _unprintable(path, header_bytes):
-            problems = ["FITS header holds bytes that are not printable ASCII (corrupt header)"]
-        return problems or _data_size_problems(_extents(path), size)
+        primary = headers.primary()
     except FitsHeaderError as exc:
         return [str(exc)]
+    problems = _mandatory_card_problems(primary.header)
+    if not problems and _unprintable(headers.handle, primary.data_start):
+        problems = ["FITS header holds bytes that are not printable ASCII (corrupt header)"]
+    if not problems and primary.data_bytes is None:
+        problems = ["FITS header has unreadable GCOUNT / PCOUNT values"]
+    return problems or _data_size_problems(headers.all(), size)
 
 
-def _primary_header(path: Path) -> tuple[dict[str, Any], int]:
-    """The primary header's values and its length in bytes (where its data starts)."""
-    with _quiet_astropy():
+class _Hdu(NamedTuple):
+    """One header as astropy parsed it, and where its data sit in the file."""
+
+    header: Any
+    data_start: int
+    data_bytes: int | None  # None: the cards give no size
+
+
+class _Headers:
+    """The headers of one open FITS file in file order, each read and parsed (by astropy)
+    once, when first asked for. Reading ends at the end of the file, at a header that cannot
+    be read, or after one whose cards give no data size; astropy's own reading of a file ends
+    there too (bytes after the last HDU that hold no header are not a problem)."""
+
+    def __init__(self, handle: BinaryIO, size: int, path: Path) -> None:
+        self.handle = handle
+        self._size = size
+        self._path = path
+        self._hdus: list[_Hdu] = []
+        self._next: int | None = 0  # where the next header starts; None: nothing more
+        self._error: FitsHeaderError | None = None
+
+    def primary(self) -> _Hdu:
+        """The primary header; :class:`FitsHeaderError` when it cannot be read."""
+        if not self._hdus and not self._read_next():
+            raise self._error or FitsHeaderError("FITS file has no header")
+        return self._hdus[0]
+
+    def get(self, index: int) -> _Hdu | None:
+        """The ``index``-th header (0: the primary), ``None`` past the last one; raises
+        :class:`FitsHeaderError` when that very header cannot be read."""
+        while len(self._hdus) <= index and self._read_next():
+            pass
+        if index < len(self._hdus):
+            return self._hdus[index]
+        if index == len(self._hdus) and self._error is not None:
+            raise self._error
+        return None
+
+    def all(self) -> list[_Hdu]:
+        """Every header that can be read."""
+        while self._read_next():
+            pass
+        return self._hdus
+
+    def _read_next(self) -> bool:
+        start, self._next = self._next, None
+        if start is None or (self._hdus and start >= self._size):
+            return False
         from astropy.io import fits
 
+        self.handle.seek(start)
         try:
-            with path.open("rb") as handle:
-                raw = fits.Header.fromfile(handle)
-                header = _plain(raw, ("SIMPLE", "BITPIX", "NAXIS"))
-                naxis = min(_integer(header.get("NAXIS")) or 0, 999)
-                header |= _plain(raw, tuple(f"NAXIS{n}" for n in range(1, naxis + 1)))
-                return header, handle.tell()
+            header = fits.Header.fromfile(self.handle)
         except _astropy_errors() as exc:
-            raise FitsHeaderError(_reason(exc, path)) from exc
+            self._error = FitsHeaderError(_reason(exc, self._path))
+            self._error.__cause__ = exc
+            return False
+        data_start, data_bytes = self.handle.tell(), _data_bytes(header)
+        self._hdus.append(_Hdu(header, data_start, data_bytes))
+        if data_bytes is not None:
+            self._next = data_start + data_bytes + -data_bytes % FITS_BLOCK
+        return True
 
 
-def _extents(path: Path) -> list[_Extent]:
-    """Every HDU's header and data extent, as astropy reads them (no data is loaded)."""
-    with _quiet_astropy():
-        from astropy.io import fits
-
-        try:
-            # Our own handle: astropy leaves the file it opened unclosed when a header fails.
-            with path.open("rb") as handle, fits.open(handle, lazy_load_hdus=False) as hdus:
-                return [_extent_of(hdu) for hdu in hdus]
-        except _astropy_errors() as exc:
-            raise FitsHeaderError(_reason(exc, path)) from exc
-
-
-def _extent_of(hdu: Any) -> _Extent:
-    """An HDU's extent; a non-standard one (``SIMPLE = F``) has no data astropy can place."""
-    if not hasattr(hdu, "fileinfo"):
-        return _Extent(0, 0)
-    try:
-        data_bytes = int(hdu.size)
-    except _astropy_errors():
-        data_bytes = 0
-    return _Extent(int(hdu.fileinfo()["datLoc"]), data_bytes)
+def _data_bytes(header: Any) -> int | None:
+    """Bytes of the data after ``header``, as the FITS standard (4.4.1, 6) and astropy count
+    them: |BITPIX| x GCOUNT x (PCOUNT + NAXIS1 x ... x NAXISn) / 8, without NAXIS1 in random
+    groups; ``None`` when the cards give no size."""
+    cards = _plain(header, _SIZE_KEYWORDS)
+    naxis, bitpix = _integer(cards.get("NAXIS", 0)), _integer(cards.get("BITPIX"))
+    if naxis is not None and naxis <= 0:
+        return 0
+    if naxis is None or naxis > 999 or bitpix is None:
+        return None
+    groups = cards.get("GROUPS") is True and cards.get("NAXIS1") == 0
+    names = tuple(f"NAXIS{n}" for n in range(2 if groups else 1, naxis + 1))
+    values = [*_plain(header, names).values(), cards.get("GCOUNT", 1), cards.get("PCOUNT", 0)]
+    counts = [value for value in values if _integer(value) is not None and value >= 0]
+    if len(counts) != len(names) + 2:
+        return None
+    *axes, gcount, pcount = counts
+    return int(abs(bitpix) * gcount * (pcount + math.prod(axes)) // 8)
 
 
-def _mandatory_card_problems(header: Mapping[str, Any]) -> list[str]:
+def _mandatory_card_problems(header: Any) -> list[str]:
     """The cards every primary header must hold, with sane values (standard, section 4.4)."""
-    if header.get("SIMPLE") is not True:
+    cards = _plain(header, ("SIMPLE", "BITPIX", "NAXIS"))
+    if cards.get("SIMPLE") is not True:
         return ["FITS header does not say SIMPLE = T"]
-    missing = [name for name in ("BITPIX", "NAXIS") if name not in header]
+    missing = [name for name in ("BITPIX", "NAXIS") if name not in cards]
     if missing:
         return [f"FITS header has no {name} card" for name in missing]
-    bitpix, naxis = _integer(header["BITPIX"]), _integer(header["NAXIS"])
+    bitpix, naxis = _integer(cards["BITPIX"]), _integer(cards["NAXIS"])
     if bitpix is None or naxis is None or not 0 <= naxis <= 999:
         return ["FITS header has unreadable BITPIX / NAXIS values"]
     if bitpix not in _VALID_BITPIX:
         return [f"FITS header has an invalid BITPIX {bitpix}"]
-    lengths = [_integer(header.get(f"NAXIS{n}")) for n in range(1, naxis + 1)]
+    axes = _plain(header, tuple(f"NAXIS{n}" for n in range(1, naxis + 1)))
+    lengths = [_integer(axes.get(f"NAXIS{n}")) for n in range(1, naxis + 1)]
     return [
         f"FITS header has no valid NAXIS{n} card"
         for n, length in enumerate(lengths, start=1)
@@ -303,14 +381,14 @@ def _mandatory_card_problems(header: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def _unprintable(path: Path, header_bytes: int) -> bool:
+def _unprintable(handle: BinaryIO, header_bytes: int) -> bool:
     """Whether the primary header (padding included) holds anything but printable ASCII."""
-    with path.open("rb") as handle:
-        return bool(handle.read(header_bytes).translate(None, _PRINTABLE_ASCII))
+    handle.seek(0)
+    return bool(handle.read(header_bytes).translate(None, _PRINTABLE_ASCII))
 
 
-def _data_size_problems(extents: list[_Extent], size: int) -> list[str]:
-    needed = max(extent.data_start + extent.data_bytes for extent in extents)
+def _data_size_problems(hdus: list[_Hdu], size: int) -> list[str]:
+    needed = max(hdu.data_start + (hdu.data_bytes or 0) for hdu in hdus)
     if size < needed:
         return [f"FITS data is cut short: header and data need {needed} bytes, file has {size}"]
     return []

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from .._lazy import lazy_getattr
 from ._headers import read_headers
+from ._integration import Exposure, Integration, filter_label, object_label
 from ._lock import lock_path_for
 from ._moves import MoveFailed, move_file
 from ._records import (
@@ -22,7 +23,7 @@ from ._records import (
 )
 from ._schema import SCHEMA_VERSION
 from ._sessions import LegacySession
-from ._stats import Exposure, GroupCount, ObjectCount, TrackerStats
+from ._stats import GroupCount, ObjectCount, TrackerStats
 from ._tracker import Tracker
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ __all__ = [
     "ImageRow",
     "ImageStatus",
     "ImportReport",
+    "Integration",
     "LegacySession",
     "MoveFailed",
     "ObjectCount",
@@ -66,10 +68,12 @@ __all__ = [
     "VerifyProblem",
     "check_file",
     "export_records",
+    "filter_label",
     "import_legacy",
     "legacy_key",
     "lock_path_for",
     "move_file",
+    "object_label",
     "read_headers",
     "verify_library",
 ]

@@ -19,15 +19,13 @@ from typing import Any
 
 from ..media import FitsSummary, read_header
 from ._records import Header, ImageRecord, ImageRow, to_iso
-from ._schema import FITS_HEADERS_VERSION, schema_version
 from ._sql import SELECT_IMAGES, chunked, placeholders
 
 __all__ = [
     "HEADER_FIELDS",
+    "MISSING_RECORDS_SQL",
     "count_missing",
-    "has_headers",
     "load_headers",
-    "missing_records_sql",
     "read_headers",
     "row_headers",
     "store_headers",
@@ -46,11 +44,8 @@ _SELECT = f"SELECT key, {', '.join(HEADER_FIELDS)}, error FROM fits_headers"
 #: ``done`` FITS frames, written as SQL (``images`` columns unqualified).
 FITS_DONE = "status = 'done' AND (kind = 'fits' OR upper(format) = 'FITS')"
 _MISSING = f"{FITS_DONE} AND key NOT IN (SELECT key FROM fits_headers)"
-
-
-def has_headers(conn: sqlite3.Connection) -> bool:
-    """Whether the database has the table (an older tracker opened read-only has not)."""
-    return schema_version(conn) >= FITS_HEADERS_VERSION
+#: The ``done`` frames whose header was never read, in key order.
+MISSING_RECORDS_SQL = f"{SELECT_IMAGES} WHERE {_MISSING} ORDER BY key"
 
 
 def row_headers(rows: Iterable[ImageRow]) -> dict[str, Header]:
@@ -82,8 +77,6 @@ def _values(key: str, header: Header) -> tuple[Any, ...]:
 
 def load_headers(conn: sqlite3.Connection, keys: Sequence[str] | None) -> dict[str, Header]:
     """The stored headers of ``keys`` (every one when ``None``)."""
-    if not has_headers(conn):
-        return {}
     if keys is None:
         return dict(_header_of(row) for row in conn.execute(_SELECT))
     found: dict[str, Header] = {}
@@ -100,17 +93,9 @@ def _header_of(row: Sequence[Any]) -> tuple[str, Header]:
     return key, FitsSummary.from_json(dict(zip(HEADER_FIELDS, values, strict=True)))
 
 
-def missing_records_sql(conn: sqlite3.Connection) -> str:
-    """The query of ``done`` frames whose header was never read (all of them in an older
-    tracker), in key order."""
-    where = _MISSING if has_headers(conn) else FITS_DONE
-    return f"{SELECT_IMAGES} WHERE {where} ORDER BY key"
-
-
 def count_missing(conn: sqlite3.Connection) -> int:
     """How many ``done`` frames have no stored header yet."""
-    where = _MISSING if has_headers(conn) else FITS_DONE
-    return int(conn.execute(f"SELECT count(*) FROM images WHERE {where}").fetchone()[0])
+    return int(conn.execute(f"SELECT count(*) FROM images WHERE {_MISSING}").fetchone()[0])
 
 
 def read_headers(

@@ -109,15 +109,9 @@ _V3 = (
     """,
 )
 
-_V4 = (
-    # What each FITS frame's header says (read once, when the file is finished or by the
-    # backfill of `slooh verify` / `slooh gallery`): one row per image key, or the reason its
-    # header could not be read (`error`). A table of its own rather than columns of `images`:
-    # pictures have no header, the images upserts stay as they are, and a forgotten record
-    # takes its header along (ON DELETE CASCADE).
-    """
-    CREATE TABLE fits_headers (
-        key        TEXT PRIMARY KEY REFERENCES images (key) ON DELETE CASCADE,
+#: The columns of ``fits_headers`` after its key (the migration's table and the read-only
+#: stand-in of an older tracker, :func:`_read_as_is`, have the same).
+_FITS_HEADERS = """
         date_obs   TEXT,
         exptime    REAL,
         filter     TEXT,
@@ -130,16 +124,29 @@ _V4 = (
         naxis2     INTEGER,
         bitpix     INTEGER,
         error      TEXT,
-        read_at    TEXT NOT NULL
+        read_at    TEXT NOT NULL"""
+
+_V4 = (
+    # What each FITS frame's header says (read once, when the file is finished or by the
+    # backfill of `slooh verify` / `slooh gallery`): one row per image key, or the reason its
+    # header could not be read (`error`). A table of its own rather than columns of `images`:
+    # pictures have no header, the images upserts stay as they are, and a forgotten record
+    # takes its header along (ON DELETE CASCADE).
+    f"""
+    CREATE TABLE fits_headers (
+        key        TEXT PRIMARY KEY REFERENCES images (key) ON DELETE CASCADE,{_FITS_HEADERS}
     )
     """,
 )
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 #: The first schema version with the ``fits_headers`` table (an older tracker opened
-#: read-only has none: its frames read as headers not yet read).
+#: read-only gets an empty stand-in: its frames read as headers not yet read).
 FITS_HEADERS_VERSION = 4
 SCHEMA_VERSION = len(MIGRATIONS)
+# TEMP: in the connection's own temporary database, so a read-only tracker file (mode=ro or
+# immutable) is not touched; no foreign key, which could not point into the main database.
+_STAND_IN_FITS_HEADERS = f"CREATE TEMP TABLE fits_headers (key TEXT PRIMARY KEY,{_FITS_HEADERS})"
 
 
 def connect(db_path: Path) -> sqlite3.Connection:
@@ -164,12 +171,7 @@ def migrate(conn: sqlite3.Connection, db_path: Path, *, target: int = SCHEMA_VER
     """Apply the migrations the database lacks, up to ``target``; returns the version reached."""
     _check_identity(conn, db_path)
     while True:
-        version = schema_version(conn)
-        if version > SCHEMA_VERSION:
-            raise ConfigError(
-                f"tracker {db_path} has schema version {version}, newer than this slooh-async "
-                f"understands ({SCHEMA_VERSION}): upgrade slooh-async"
-            )
+        version = _check_version(conn, db_path)
         if version >= target:
             return version
         if _apply(conn, version):
@@ -179,6 +181,17 @@ def migrate(conn: sqlite3.Connection, db_path: Path, *, target: int = SCHEMA_VER
 def schema_version(conn: sqlite3.Connection) -> int:
     """The database's ``PRAGMA user_version`` (0 for a new file)."""
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _check_version(conn: sqlite3.Connection, db_path: Path) -> int:
+    """The database's schema version; refused when it is newer than this code understands."""
+    version = schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise ConfigError(
+            f"tracker {db_path} has schema version {version}, newer than this slooh-async "
+            f"understands ({SCHEMA_VERSION}): upgrade slooh-async"
+        )
+    return version
 
 
 def _apply(conn: sqlite3.Connection, version: int) -> bool:
@@ -219,7 +232,7 @@ def open_database(db_path: Path, *, read_only: bool = False) -> sqlite3.Connecti
         conn = connect_read_only(db_path) if read_only else connect(db_path)
         try:
             if read_only:
-                _check_readable(conn, db_path)
+                _read_as_is(conn, _check_readable(conn, db_path))
             else:
                 migrate(conn, db_path)
         except BaseException:
@@ -258,17 +271,22 @@ def _connect_uri(uri: str) -> sqlite3.Connection:
     return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
 
 
-def _check_readable(conn: sqlite3.Connection, db_path: Path) -> None:
-    """A read-only open cannot migrate: refuse what this version cannot read."""
+def _check_readable(conn: sqlite3.Connection, db_path: Path) -> int:
+    """A read-only open cannot migrate: refuse what this version cannot read; its version."""
     _check_identity(conn, db_path)
-    version = schema_version(conn)
-    if version > SCHEMA_VERSION:
-        raise ConfigError(
-            f"tracker {db_path} has schema version {version}, newer than this slooh-async "
-            f"understands ({SCHEMA_VERSION}): upgrade slooh-async"
-        )
+    version = _check_version(conn, db_path)
     if version == 0:
         raise ConfigError(f"{db_path} is not a slooh-async tracker (it holds no tables)")
+    return version
+
+
+def _read_as_is(conn: sqlite3.Connection, version: int) -> None:
+    """An older tracker opened read-only gets an empty stand-in for the table it lacks, so
+    every query works unchanged (its frames read as headers not read yet) and none has to
+    ask for the version; then the connection writes nothing, the stand-in included."""
+    if version < FITS_HEADERS_VERSION:
+        conn.execute(_STAND_IN_FITS_HEADERS)
+    conn.execute("PRAGMA query_only = ON")
 
 
 @contextmanager

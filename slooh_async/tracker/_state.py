@@ -12,16 +12,12 @@ from datetime import datetime
 from ._records import to_iso
 from ._sql import chunked, int64, placeholders
 
-__all__ = ["clear_fits_checked", "fits_checked", "get_flag", "set_fits_checked", "set_flag"]
+__all__ = ["checked_missions", "clear_fits_checked", "get_flag", "set_fits_checked", "set_flag"]
 
 
-def fits_checked(conn: sqlite3.Connection, mission_ids: Sequence[int]) -> set[int]:
-    """The missions among ``mission_ids`` recorded as handled."""
-    found: set[int] = set()
-    for chunk in chunked(_storable(mission_ids)):
-        sql = f"SELECT mission_id FROM missions WHERE mission_id IN ({placeholders(len(chunk))})"
-        found.update(row[0] for row in conn.execute(sql, chunk))
-    return found
+def checked_missions(conn: sqlite3.Connection) -> frozenset[int]:
+    """Every mission recorded as handled."""
+    return frozenset(row[0] for row in conn.execute("SELECT mission_id FROM missions"))
 
 
 def set_fits_checked(conn: sqlite3.Connection, mission_id: int, count: int, now: datetime) -> None:

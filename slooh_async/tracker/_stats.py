@@ -1,20 +1,20 @@
 """``slooh stats``: library totals and breakdowns, computed in one read snapshot.
 
 Integration time, the figure astrophotographers count, is the sum of the ``EXPTIME`` of the
-``done`` FITS frames (from the ``fits_headers`` table), per object and per filter. A frame's
-filter is the tracker's short name (L, R, Ha...), else its header's ``FILTER``, as the gallery
-shows it. Frames whose header was not read yet count as frames without exposure.
+``done`` FITS frames (from the ``fits_headers`` table), per object and per filter, grouped as
+the gallery groups them (:mod:`._integration`). Frames whose header was not read yet count as
+frames without exposure.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ._headers import FITS_DONE, count_missing, has_headers
+from ._headers import FITS_DONE, count_missing
+from ._integration import UNKNOWN_GROUP, Exposure, Integration, filter_label, object_label
 from ._records import SessionRecord, from_iso, to_iso
 from ._sessions import list_sessions
 
@@ -27,10 +27,6 @@ __all__ = [
     "compute_stats",
 ]
 
-#: The group name for files whose format, telescope or object is not known.
-UNKNOWN_GROUP = "Unknown"
-
-
 @dataclass(frozen=True, slots=True)
 class GroupCount:
     """Downloaded files and their bytes in one group (a format, telescope or object)."""
@@ -41,21 +37,6 @@ class GroupCount:
     def to_json(self) -> dict[str, int]:
         """``{"files": n, "bytes": b}``."""
         return {"files": self.files, "bytes": self.bytes}
-
-
-@dataclass(frozen=True, slots=True)
-class Exposure:
-    """FITS frames and their total exposure (seconds) in one group."""
-
-    frames: int = 0
-    seconds: float = 0.0
-
-    def plus(self, frames: int, seconds: float) -> Exposure:
-        return Exposure(self.frames + frames, self.seconds + seconds)
-
-    def to_json(self) -> dict[str, Any]:
-        """``{"frames": n, "exposure_seconds": s}`` (to the millisecond)."""
-        return {"frames": self.frames, "exposure_seconds": round(self.seconds, 3)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +119,7 @@ def compute_stats(conn: sqlite3.Connection, *, top: int, recent: int) -> Tracker
         last = conn.execute(
             "SELECT max(downloaded_at) FROM images WHERE status = 'done'"
         ).fetchone()[0]
-        objects = conn.execute(
-            "SELECT count(DISTINCT object_name) FROM images WHERE status = 'done'"
-        ).fetchone()[0]
+        objects = _object_groups(conn)
         integration = _integration(conn)
         return TrackerStats(
             total_images=done,
@@ -150,25 +129,24 @@ def compute_stats(conn: sqlite3.Connection, *, top: int, recent: int) -> Tracker
             sessions=conn.execute("SELECT count(*) FROM sessions").fetchone()[0],
             last_download=from_iso(last),
             success_rate=round(done / (done + failed), 4) if done + failed else None,
-            total_objects=objects,
+            total_objects=len(objects),
             by_format=_group_by(conn, "format"),
             by_telescope=_group_by(conn, "telescope"),
-            by_object=_objects(_group_by(conn, "object_name", limit=top), integration),
+            by_object=_top_objects(objects, top, integration),
             recent_sessions=list_sessions(conn, limit=recent),
-            exposure=_total(integration.values()),
-            by_filter=_by_filter(integration),
+            exposure=integration.total(),
+            by_filter=integration.by_filter(),
             headers_missing=count_missing(conn),
         )
     finally:
         conn.execute("COMMIT")
 
 
-def _group_by(conn: sqlite3.Connection, column: str, limit: int = -1) -> dict[str, GroupCount]:
+def _group_by(conn: sqlite3.Connection, column: str) -> dict[str, GroupCount]:
     """Done files grouped by ``column`` (a fixed column name, never user input), largest first."""
     rows = conn.execute(
         f"SELECT {column}, count(*) AS files, COALESCE(sum(size), 0) FROM images"
-        f" WHERE status = 'done' GROUP BY {column} ORDER BY files DESC, {column} LIMIT ?",
-        (limit,),
+        f" WHERE status = 'done' GROUP BY {column} ORDER BY files DESC, {column}"
     )
     groups: dict[str, GroupCount] = {}
     for name, files, size in rows:
@@ -178,57 +156,44 @@ def _group_by(conn: sqlite3.Connection, column: str, limit: int = -1) -> dict[st
     return groups
 
 
-#: (object, filter) -> frames and seconds, as :func:`_integration` reads them
-_Integration = dict[tuple[str, str], Exposure]
+def _object_groups(conn: sqlite3.Connection) -> dict[str, GroupCount]:
+    """Done files per object (:func:`object_label`), largest first."""
+    rows = conn.execute(
+        "SELECT object_name, title, count(*), COALESCE(sum(size), 0) FROM images"
+        " WHERE status = 'done' GROUP BY 1, 2"
+    )
+    groups: dict[str, GroupCount] = {}
+    for name, title, files, size in rows:
+        label = object_label(name, title)
+        previous = groups.get(label, GroupCount(0, 0))
+        groups[label] = GroupCount(previous.files + files, previous.bytes + size)
+    return dict(sorted(groups.items(), key=lambda kv: (-kv[1].files, kv[0])))
 
 
-def _integration(conn: sqlite3.Connection) -> _Integration:
-    """Frames and exposure of the ``done`` FITS frames per (object, filter)."""
-    if has_headers(conn):
-        sql = (
-            "SELECT images.object_name,"
-            " COALESCE(NULLIF(images.filter, ''), NULLIF(h.filter, ''), ''),"
-            " count(*), COALESCE(sum(h.exptime), 0)"
-            " FROM images LEFT JOIN fits_headers AS h ON h.key = images.key"
-            f" WHERE {FITS_DONE}"  # its columns are the images table's alone
-            " GROUP BY 1, 2"
+def _integration(conn: sqlite3.Connection) -> Integration:
+    """Frames and exposure of the ``done`` FITS frames per object and filter."""
+    sql = (
+        "SELECT images.object_name, images.title, images.filter, h.filter,"
+        " count(*), COALESCE(sum(h.exptime), 0)"
+        " FROM images LEFT JOIN fits_headers AS h ON h.key = images.key"
+        f" WHERE {FITS_DONE}"  # its columns are the images table's alone
+        " GROUP BY 1, 2, 3, 4"
+    )
+    integration = Integration()
+    for name, title, band, header_band, frames, seconds in conn.execute(sql):
+        integration.add(
+            object_label(name, title), filter_label(band, header_band), frames, float(seconds)
         )
-    else:  # an older tracker read as it is: frames, no exposure known
-        sql = (
-            "SELECT object_name, COALESCE(filter, ''), count(*), 0 FROM images"
-            f" WHERE {FITS_DONE} GROUP BY 1, 2"
-        )
-    found: _Integration = {}
-    for name, band, frames, seconds in conn.execute(sql):
-        group = (_label(name), _label(band))
-        found[group] = found.get(group, Exposure()).plus(frames, float(seconds))
-    return found
+    return integration
 
 
-def _label(name: str | None) -> str:
-    return (name or "").strip() or UNKNOWN_GROUP
-
-
-def _total(counts: Iterable[Exposure]) -> Exposure:
-    total = Exposure()
-    for count in counts:
-        total = total.plus(count.frames, count.seconds)
-    return total
-
-
-def _by_filter(integration: _Integration, name: str | None = None) -> dict[str, Exposure]:
-    """Per filter (of the object ``name``, or of all), most exposure first."""
-    groups: dict[str, Exposure] = {}
-    for (object_name, band), count in integration.items():
-        if name is None or object_name == name:
-            groups[band] = groups.get(band, Exposure()).plus(count.frames, count.seconds)
-    return dict(sorted(groups.items(), key=lambda kv: (-kv[1].seconds, -kv[1].frames, kv[0])))
-
-
-def _objects(groups: dict[str, GroupCount], integration: _Integration) -> dict[str, ObjectCount]:
-    """The top objects' counts with their integration."""
-    objects: dict[str, ObjectCount] = {}
-    for name, count in groups.items():
-        by_filter = _by_filter(integration, name)
-        objects[name] = ObjectCount(count.files, count.bytes, _total(by_filter.values()), by_filter)
-    return objects
+def _top_objects(
+    groups: dict[str, GroupCount], top: int, integration: Integration
+) -> dict[str, ObjectCount]:
+    """The ``top`` objects (all when negative) with their integration."""
+    chosen = list(groups.items()) if top < 0 else list(groups.items())[:top]
+    return {
+        name: ObjectCount(count.files, count.bytes, integration.total(name),
+                          integration.by_filter(name))
+        for name, count in chosen
+    }  # fmt: skip

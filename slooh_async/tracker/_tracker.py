@@ -386,8 +386,8 @@ class Tracker:
     def fits_headers_missing(self) -> list[ImageRecord]:
         """``done`` FITS frames whose header was never read (the backfill's work)."""
         with self._read() as conn:
-            sql = _headers.missing_records_sql(conn)
-            return [row_to_record(row, self._codec) for row in conn.execute(sql)]
+            rows = conn.execute(_headers.MISSING_RECORDS_SQL)
+            return [row_to_record(row, self._codec) for row in rows]
 
     def store_fits_headers(self, headers: Mapping[str, Header]) -> int:
         """Store headers (replacing any held for those keys) in one transaction; keys the
@@ -399,15 +399,10 @@ class Tracker:
 
     # ------------------------------------------------------------------ mission FITS state
 
-    def fits_checked(self, mission_ids: Sequence[int]) -> set[int]:
-        """Missions among ``mission_ids`` whose FITS listing was fully handled."""
-        with self._read() as conn:
-            return _state.fits_checked(conn, mission_ids)
-
     def checked_missions(self) -> frozenset[int]:
         """Every mission whose FITS listing was handled (one query, for a run's start)."""
         with self._read() as conn:
-            return frozenset(row[0] for row in conn.execute("SELECT mission_id FROM missions"))
+            return _state.checked_missions(conn)
 
     def set_fits_checked(self, mission_id: int, count: int) -> None:
         """Remember that a mission's ``count`` FITS files were all handled."""

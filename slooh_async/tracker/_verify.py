@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..api import format_of
-from ..media import check_content, file_digest
-from ._records import ImageRecord
+from ..media import check_content, file_digest, inspect_fits
+from ._records import Header, ImageRecord
 from ._tracker import Tracker
 
 __all__ = ["VerifyProblem", "check_file", "verify_library"]
@@ -34,6 +35,15 @@ def check_file(record: ImageRecord, *, check_hash: bool = True) -> list[str]:
     recorded size, looks like its format (FITS header, PNG/JPEG markers), and, with
     ``check_hash``, matches the recorded hash.
     """
+    return _check(record, check_hash, None)
+
+
+#: Called with the header a FITS check read (its summary, or why it cannot be read).
+_HeaderSink = Callable[[Header], None]
+
+
+def _check(record: ImageRecord, check_hash: bool, on_header: _HeaderSink | None) -> list[str]:
+    """:func:`check_file`; with ``on_header``, a FITS frame's header is read by its check."""
     path = record.path
     if path is None:
         return ["no file path recorded"]
@@ -51,7 +61,7 @@ def check_file(record: ImageRecord, *, check_hash: bool = True) -> list[str]:
     if record.size is not None and info.st_size != record.size:
         problems.append(f"size is {info.st_size} bytes, expected {record.size}")
     try:
-        problems.extend(check_content(path, _format_of(record, path), info.st_size))
+        problems.extend(_content(path, _format_of(record, path), info.st_size, on_header))
         if check_hash and record.hash:
             problems.extend(_check_hash(path, record.hash, record.hash_algorithm))
     except OSError as exc:
@@ -64,16 +74,35 @@ def verify_library(
     *,
     check_hash: bool = True,
     progress: Callable[[int], None] | None = None,
+    headers_of: Collection[str] = (),
+    on_header: Callable[[str, Header], None] | None = None,
 ) -> list[VerifyProblem]:
-    """Check every ``done`` record's file; ``progress`` gets the number checked so far."""
+    """Check every ``done`` record's file; ``progress`` gets the number checked so far.
+
+    The FITS frames of ``headers_of`` (keys) have their header read by their check, which
+    parses it anyway, and given to ``on_header(key, header)``: the backfill at no extra cost.
+    A frame whose check stops before its content (a missing or empty file) gives none.
+    """
     problems: list[VerifyProblem] = []
     for checked, record in enumerate(tracker.iter_records("done"), start=1):
+        sink = None
+        if on_header is not None and record.key in headers_of:
+            sink = functools.partial(on_header, record.key)
         problems.extend(
             VerifyProblem(record.key, record.path, message)
-            for message in check_file(record, check_hash=check_hash)
+            for message in _check(record, check_hash, sink)
         )
         if progress is not None:
             progress(checked)
+    return problems
+
+
+def _content(path: Path, fmt: str, size: int, on_header: _HeaderSink | None) -> list[str]:
+    """The content's problems; a FITS frame's header goes to ``on_header`` when given."""
+    if on_header is None or fmt != "FITS":
+        return check_content(path, fmt, size)
+    problems, header = inspect_fits(path, size)
+    on_header(header)
     return problems
 
 

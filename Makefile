@@ -11,7 +11,7 @@ help:
 	@echo "make demo   - install and download the bundled fake server's catalog into ./slooh-demo"
 	@echo "make test   - install test tools, run lint and the suite (all but the slow tests)"
 	@echo "make test-slow - the slow tests only (@pytest.mark.slow: the rate budget in real time)"
-	@echo "make lint   - ruff, mypy --strict (package and tests; for Linux, Windows and macOS), import contract"
+	@echo "make lint   - ruff, mypy --strict (package, tests and bench; the package for Linux, Windows and macOS), import contract"
 	@echo "make bench  - performance figures (ratios against a baseline in the same run)"
 	@echo "make test-browser - the gallery of a demo library in headless Chromium (installs it)"
 
@@ -33,7 +33,7 @@ demo: $(RUN)
 
 lint: $(TEST)
 	$(BIN)/ruff check slooh_async tests bench
-	$(BIN)/mypy slooh_async tests
+	$(BIN)/mypy slooh_async tests bench
 	$(BIN)/mypy --platform win32 --cache-dir .mypy_cache/win32 slooh_async
 	$(BIN)/mypy --platform darwin --cache-dir .mypy_cache/darwin slooh_async
 	$(BIN)/lint-imports

@@ -36,7 +36,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from slooh_async.fake_server import FakeConfig
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -64,9 +67,10 @@ def _precompile() -> None:
 
 
 def _serve(argv: list[str]) -> int:
-    from slooh_async.fake_server import FakeSlooh
+    from slooh_async.fake_server import FakeSlooh, ServerSide
     from slooh_async.fake_server.__main__ import build_parser, config_from_args
 
+    sides: dict[str, ServerSide] = {"api": "api", "download": "download"}
     config = config_from_args(build_parser().parse_args(argv))
     server = FakeSlooh(config)
     with server.running():
@@ -78,7 +82,7 @@ def _serve(argv: list[str]) -> int:
                 api["download"] = len(server.calls(server="download"))
                 _answer(dict(api))
             elif command == "times":
-                side = arg if arg in ("api", "download") else None
+                side = sides.get(arg)
                 records = server.calls(server=side) if side else server.calls(arg)
                 _answer([r.started for r in records])
             elif command == "faults":
@@ -98,7 +102,7 @@ def _answer(value: object) -> None:
     sys.stdout.flush()
 
 
-def server_config(args: Sequence[str]) -> Any:
+def server_config(args: Sequence[str]) -> FakeConfig:
     """The :class:`FakeConfig` the child builds from the same flags (for the catalog)."""
     from slooh_async.fake_server.__main__ import build_parser, config_from_args
 

@@ -8,11 +8,15 @@ One URL a line, streamed to DEST_DIR/<line number>_<name> with open/write; a lin
 import asyncio
 import sys
 from pathlib import Path
+from typing import TypeAlias
 
 import httpx
 
+#: (line number, line) of the URLs file, taken by the workers
+Jobs: TypeAlias = asyncio.Queue[tuple[int, str]]
 
-async def worker(client: httpx.AsyncClient, queue: asyncio.Queue, dest: Path) -> None:
+
+async def worker(client: httpx.AsyncClient, queue: Jobs, dest: Path) -> None:
     while not queue.empty():
         number, line = queue.get_nowait()
         url, _, path = line.partition("\t")
@@ -26,7 +30,7 @@ async def worker(client: httpx.AsyncClient, queue: asyncio.Queue, dest: Path) ->
 
 
 async def main(lines: list[str], dest: str, concurrency: int) -> None:
-    queue: asyncio.Queue = asyncio.Queue()
+    queue: Jobs = asyncio.Queue()
     for number, line in enumerate(lines):
         queue.put_nowait((number, line))
     limits = httpx.Limits(max_connections=concurrency)

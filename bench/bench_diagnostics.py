@@ -17,7 +17,8 @@ Variants (``--variants``, joined with ``+`` to combine):
 
 The changes once proposed here (one connection per worker, cheaper planning, fewer copies,
 faster start) are made; docs/performance.md has their history. These patches reach into
-private code and may need updating when it changes; they are experiments, not product code.
+the engine's classes (imported from ``slooh_async.engine``, patched on the class itself) and
+may need updating when they change; they are experiments, not product code.
 Run ``.venv/bin/python bench/bench_diagnostics.py --help``.
 """
 
@@ -49,9 +50,9 @@ from _harness import (
 
 
 def patch_nohash() -> None:
-    from slooh_async import storage
+    from slooh_async.engine import Fetcher
 
-    storage.Fetcher._algorithm_for = lambda self, size: None  # type: ignore[method-assign]
+    Fetcher._algorithm_for = lambda self, size: None  # type: ignore[method-assign]
 
 
 def patch_inline() -> None:
@@ -68,14 +69,15 @@ def patch_switch() -> None:
 
 
 def patch_double() -> None:
-    from slooh_async import pipeline, runner
+    from slooh_async.engine import Pipeline
 
-    class Double(pipeline.Pipeline):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.threads *= 2  # two workers share each connection (fetchers[number % n])
+    made = Pipeline.__post_init__
 
-    runner.Pipeline = Double  # type: ignore[misc]
+    def post_init(self: Pipeline) -> None:
+        made(self)
+        self.threads *= 2  # two workers share each of the fetcher's connections
+
+    Pipeline.__post_init__ = post_init  # type: ignore[method-assign]
 
 
 PATCHES: dict[str, Callable[[], None]] = {

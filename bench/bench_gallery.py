@@ -10,8 +10,10 @@ finished download leaves them (no server, no network). Then, in this process:
   target is under 1 s at 2,500 files; its ratio to the first build;
 - a rebuild after ``--new`` new files (what ``gallery.auto`` will do after a sync);
 - the cost of one preview, serially in one process, at real sizes: a 2048 x 2048 colour PNG
-  picture, a 2048 x 2048 16-bit FITS frame (8 MB), the colour composite of three such frames;
-  and at the catalog's size. Medians in milliseconds.
+  picture, a 2048 x 2048 16-bit FITS frame (8 MB), the colour composite of three such frames
+  (a synthetic field drawn here); and at the catalog's size. Each is the gallery of the sample
+  alone built with and without its previews in place (public API only). Medians in
+  milliseconds.
 
 Run ``.venv/bin/python bench/bench_gallery.py [--files N] [--rounds R]``.
 """
@@ -20,20 +22,25 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from _harness import Figure, machine_note, median, print_figures, save_figures, scratch
 
 from slooh_async.api import parse_filename
 from slooh_async.fake_server import Catalog, CatalogFile, FakeConfig
-from slooh_async.gallery import GalleryReport, build_gallery
-from slooh_async.gallery._previews import PreviewTask, make_preview
+from slooh_async.gallery import GALLERY_DIR, GalleryReport, build_gallery, write_gallery
 from slooh_async.organizer import object_name
-from slooh_async.tracker import ImageRow, Tracker
+from slooh_async.tracker import ImageRecord, ImageRow, Tracker, read_headers
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 TARGET_NOOP = 1.0
 REAL_SIDE = 2048
@@ -143,60 +150,126 @@ def fresh_process_build(root: Path) -> float:
 
 
 def preview_figures(folder: Path) -> list[Figure]:
-    """Milliseconds per preview, serially, for each kind of source file."""
-    samples = make_samples(folder)
-    figures = []
-    for label, kind, sources in samples:
-        cost = median([time_preview(kind, sources, folder / f"p{n}.jpg") for n in range(3)])
-        figures.append(Figure(f"one preview: {label}", f"{cost * 1000:.0f} ms"))
-    return figures
+    """Milliseconds per preview, made serially in this process, for each kind of source file.
+
+    Each sample is a library of its own files alone: its gallery (``write_gallery``, one
+    worker: no process pool) is built with its previews deleted, then again with them in place
+    (nothing to make; the pages are rendered and found unchanged). The difference is the
+    previews' cost; medians of three such pairs.
+    """
+    real = sky_files(folder / "real", REAL_SIDE)
+    picture = record_of(real["png"])
+    frames = [record_of(real[band], band.upper()) for band in "rgb"]
+    small = Catalog(FakeConfig(pictures=4, file_size=48 * 1024))
+    png = next(item for item in small.photo_roll if item.format == "PNG")
+    frame = small.fits_files[0]
+    catalog_png = record_of(write_item(folder / "catalog-png", png))
+    catalog_fits = record_of(write_item(folder / "catalog-fits", frame))
+    size = frames[0].size or 0
+    fits_cost = previews_seconds([frames[0]], 1)
+    colour_cost = previews_seconds(frames, 4) - 3 * fits_cost
+    costs = [
+        (f"PNG picture {REAL_SIDE}x{REAL_SIDE}", previews_seconds([picture], 1)),
+        (f"FITS frame {REAL_SIDE}x{REAL_SIDE}, {size / 1e6:.0f} MB", fits_cost),
+        ("colour composite of 3 such frames (their gallery less 3 FITS previews)", colour_cost),
+        (f"PNG picture of the catalog ({png.size // 1000} kB)",
+         previews_seconds([catalog_png], 1)),
+        (f"FITS frame of the catalog ({frame.size // 1000} kB)",
+         previews_seconds([catalog_fits], 1)),
+    ]  # fmt: skip
+    return [Figure(f"one preview: {label}", f"{cost * 1000:.0f} ms") for label, cost in costs]
 
 
-def time_preview(kind: str, sources: tuple[str, ...], dest: Path) -> float:
-    began = time.perf_counter()
-    problem = make_preview(PreviewTask(kind, sources, str(dest)))  # type: ignore[arg-type]
-    if problem:
-        raise SystemExit(f"preview failed: {problem}")
-    return time.perf_counter() - began
+def previews_seconds(records: list[ImageRecord], previews: int) -> float:
+    """Seconds the gallery of ``records`` alone spends making its ``previews`` previews."""
+    assert records[0].path is not None
+    root = records[0].path.parent  # the sample's own library
+    headers = read_headers([record for record in records if record.is_fits])
+
+    def build() -> GalleryReport:
+        report = write_gallery(root, records, [], headers, workers=1)
+        if report.problems:
+            raise SystemExit(f"preview failed: {report.problems}")
+        return report
+
+    build()  # the pages written, numpy, astropy and Pillow imported
+    made, kept = [], []
+    for _ in range(3):
+        shutil.rmtree(root / GALLERY_DIR / "previews")
+        report = build()
+        if report.previews_made != previews:
+            raise SystemExit(f"{report.previews_made} previews made, expected {previews}")
+        made.append(report.elapsed)
+        kept.append(build().elapsed)
+    return median(made) - median(kept)
 
 
-def make_samples(folder: Path) -> list[tuple[str, str, tuple[str, ...]]]:
-    """Real-size sky files (rendered by the fake server's sky) and catalog-size ones."""
+def record_of(path: Path, band: str | None = None) -> ImageRecord:
+    """A done record of a sample file (one mission: R, G and B frames make a colour set)."""
+    fits = path.suffix == ".fit"
+    return ImageRecord(
+        key=path.name, status="done", kind="fits" if fits else "picture", mission_id=1,
+        title="Orion Nebula (M42)", instrument="bench", format="FITS" if fits else "PNG",
+        filter=band, filename=path.name, path=path, size=path.stat().st_size,
+        observed_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )  # fmt: skip
+
+
+def write_item(folder: Path, item: CatalogFile) -> Path:
+    """A catalog file written into ``folder``."""
+    folder.mkdir(parents=True)
+    path = folder / item.filename
+    path.write_bytes(item.body())
+    return path
+
+
+def sky_files(folder: Path, side: int) -> dict[str, Path]:
+    """Real-size samples: a colour PNG picture and 16-bit R, G and B FITS frames of one field."""
     import numpy as np
     from astropy.io import fits
     from PIL import Image
 
-    from slooh_async.fake_server._sky import colour_picture, frame_counts, scene_for
-
     folder.mkdir(parents=True)
-    scene = scene_for("Orion Nebula (M42)", 1)
-    write: dict[str, Callable[[Path], None]] = {
-        "big.png": lambda p: Image.fromarray(colour_picture(scene, REAL_SIDE)).save(p),
-        **{
-            f"big_{band}.fit": lambda p, band=band: fits.PrimaryHDU(
-                frame_counts(scene, band, REAL_SIDE, REAL_SIDE, 7).astype(np.uint16)
-            ).writeto(p)
-            for band in "rgb"
-        },
-    }
-    for name, writer in write.items():
-        writer(folder / name)
-    small = Catalog(FakeConfig(pictures=4, file_size=48 * 1024))
-    png = next(item for item in small.photo_roll if item.format == "PNG")
-    frame = small.fits_files[0]
-    for item in (png, frame):
-        (folder / item.filename).write_bytes(item.body())
-    big = [str(folder / f"big_{band}.fit") for band in "rgb"]
-    size = (folder / "big_r.fit").stat().st_size / 1e6
-    return [
-        (f"PNG picture {REAL_SIDE}x{REAL_SIDE}", "picture", (str(folder / "big.png"),)),
-        (f"FITS frame {REAL_SIDE}x{REAL_SIDE}, {size:.0f} MB", "fits", (big[0],)),
-        ("colour composite of 3 such frames", "colour", tuple(big)),
-        (f"PNG picture of the catalog ({png.size // 1000} kB)", "picture",
-         (str(folder / png.filename),)),
-        (f"FITS frame of the catalog ({frame.size // 1000} kB)", "fits",
-         (str(folder / frame.filename),)),
-    ]  # fmt: skip
+    planes = [sky_counts(side, band) for band in range(3)]
+    paths = {"png": folder / "big.png"}
+    colour = np.stack([stretched(plane) for plane in planes], axis=-1)
+    Image.fromarray(colour, mode="RGB").save(paths["png"])
+    for name, plane in zip("rgb", planes, strict=True):
+        paths[name] = folder / f"big_{name}.fit"
+        fits.PrimaryHDU(plane).writeto(paths[name])
+    return paths
+
+
+def sky_counts(side: int, band: int, seed: int = 7) -> NDArray[np.uint16]:
+    """A synthetic field in camera counts: a noisy background, a nebula brighter in the red,
+    and stars (the same in every band) a few pixels wide."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    count = side * side // 2000
+    rows, columns = rng.integers(2, side - 2, (2, count))
+    points = np.zeros((side, side))
+    np.add.at(points, (rows, columns), rng.pareto(1.5, count) * 400.0)
+    stars = points
+    for axis in (0, 1):  # a separable blur: each star a small disc
+        spread = np.zeros_like(stars)
+        for shift, weight in zip(range(-2, 3), (0.06, 0.24, 0.4, 0.24, 0.06), strict=True):
+            spread += weight * np.roll(stars, shift, axis=axis)
+        stars = spread
+    y, x = np.ogrid[:side, :side]
+    distance = ((y - side * 0.45) ** 2 + (x - side * 0.55) ** 2) / (side * 0.15) ** 2
+    nebula = (1500.0, 1000.0, 700.0)[band] * np.exp(-distance / 2)
+    noise = np.random.default_rng(seed + band + 1).normal(900.0, 18.0, (side, side))
+    return np.clip(noise + nebula + stars, 0, 65535).astype(np.uint16)
+
+
+def stretched(counts: NDArray[np.uint16]) -> NDArray[np.uint8]:
+    """Counts to 8-bit brightness, as a picture of the field would show them."""
+    import numpy as np
+
+    scaled = np.arcsinh(np.maximum(counts.astype(np.float32) - 900.0, 0.0) / 60.0)
+    brightness: NDArray[np.uint8] = (scaled / max(float(scaled.max()), 1.0) * 255).astype(np.uint8)
+    return brightness
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ the same pictures, page by page (50 a page):
 - ``parse`` (the baseline): the JSON of a page into ``PicturesPage`` (pydantic), which any
   client of the API pays;
 - ``relative_path``: the organizer's pure path rules;
-- ``get_destination_path``: the same joined to the library and checked with ``resolve()``;
+- ``Placement.get_destination_path``: the engine's placement of the same path, joined to the
+  library (``FileOrganizer.destination``) and checked with ``resolve()``;
 - ``Planner.plan``: a whole page planned against a fresh tracker (lookups, path owners,
   ``stat`` calls, ``mark_pending``), as ``slooh download`` does in a worker thread;
 - ``record_batch``: writing the pages' done rows (one transaction per 32, as the pipeline).
@@ -79,7 +80,7 @@ def measure(pictures: int, repeat: int) -> dict[str, float]:
     """Microseconds of CPU per picture for each stage (see the module docstring)."""
     from slooh_async.api import PicturesPage
     from slooh_async.config import DownloadSettings, FolderSettings
-    from slooh_async.engine import DownloadRequest, Planner
+    from slooh_async.engine import DownloadRequest, Placement, Planner
     from slooh_async.organizer import FileOrganizer
     from slooh_async.tracker import ImageRow, Tracker
 
@@ -97,8 +98,9 @@ def measure(pictures: int, repeat: int) -> dict[str, float]:
             lambda _: [PicturesPage.model_validate(page) for page in raw], raw, count, repeat
         )
         results["relative_path"] = cpu_us(each(organizer.relative_path), raw, count, repeat)
-        results["get_destination_path"] = cpu_us(
-            each(organizer.get_destination_path), raw, count, repeat
+        placement = Placement(organizer)
+        results["Placement.get_destination_path"] = cpu_us(
+            each(placement.get_destination_path), raw, count, repeat
         )
         runs = iter(range(repeat))
 

@@ -34,6 +34,7 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from _harness import (
     REPO,
@@ -45,8 +46,12 @@ from _harness import (
     print_figures,
     save_figures,
     scratch,
+    server_config,
 )
 from bench_download import catalog_urls, run_bare, run_cli
+
+if TYPE_CHECKING:
+    from slooh_async.fake_server import CatalogFile
 
 TRACKER = REPO / "tests" / "data" / "legacy_download_tracker.json"
 #: the limiter's window: 60 s widened by its 1% margin
@@ -113,9 +118,7 @@ def case_far(args: argparse.Namespace, tmp: Path, sizes: Path) -> list[Figure]:
     return figures
 
 
-def _files(server_args: list[str]) -> list:  # type: ignore[type-arg]
-    from _harness import server_config
-
+def _files(server_args: list[str]) -> list[CatalogFile]:
     from slooh_async.fake_server import Catalog
 
     config = server_config(server_args)

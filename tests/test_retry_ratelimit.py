@@ -281,6 +281,20 @@ async def test_on_wait_hears_noticeable_waits_only() -> None:
 
 
 @pytest.mark.anyio
+async def test_the_wait_told_is_the_wait_taken() -> None:
+    """At 1 a minute, a request 30 s after the last is told the ~30.6 s it really waits (the
+    window's rest), not a whole minute of the leaky bucket's unit."""
+    waits: list[tuple[float, WaitReason]] = []
+    limiter = limiter_of(1, waits)
+    await limiter.acquire()
+    await anyio.sleep(30.0)
+    await limiter.acquire()
+    ((seconds, why),) = waits
+    assert why == "rate-limit" and seconds == pytest.approx(SPAN - 30.0)
+    assert anyio.current_time() == pytest.approx(SPAN)
+
+
+@pytest.mark.anyio
 async def test_the_limiter_is_an_async_context_manager() -> None:
     """``async with limiter:`` acquires one request's place in the budget."""
     limiter = limiter_of(1)

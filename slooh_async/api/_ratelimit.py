@@ -2,11 +2,13 @@
 
 One limiter is shared by every request of a run, API calls and file downloads alike (the
 files come from Slooh's own hosts: a user's account must never look like a scraper).
-aiolimiter's leaky bucket (capacity N, N a minute) paces the callers, and a log of recent
-requests caps every window exactly: a leaky bucket alone lets more than N through in a minute
-after a pause. A burst of up to N is allowed, so small runs are never slowed; long runs settle
-at N a minute. Callers are served in order (first come, first served). A 429's
-``Retry-After`` pauses every caller.
+Callers pass aiolimiter's leaky bucket (capacity N, N a minute: the design's limiter), then
+a log of recent requests that caps every window exactly: a leaky bucket alone lets up to 2N-1
+through in a minute after a pause. The log is the stricter of the two, so it is what decides
+when a request goes and what a waiting caller is told; the bucket is the outer gate. A burst
+of up to N is allowed, so small runs are never slowed; long runs settle at N a minute.
+Callers are served in order (first come, first served). A 429's ``Retry-After`` pauses every
+caller.
 
 The window is counted as the *server* sees it. A request takes its place in the log when it
 is let go, undated, and is dated when its answer arrives (:meth:`RateLimiter.slot`): the
@@ -143,7 +145,7 @@ class RateLimiter:
             await self._wait_pause()
             if self._bucket is not None:
                 async with self._lock:  # fair: anyio's lock serves waiters in order
-                    self._tell(self._expected_wait(), "rate-limit")
+                    self._tell(self.next_slot_in(), "rate-limit")
                     await self._bucket.acquire()
                     await self._wait_window()
                     await self._wait_pause()
@@ -163,18 +165,6 @@ class RateLimiter:
         # a loop, not an Event: another 429 may push the deadline further while we sleep
         while (delay := self._paused_until - self._clock()) > 0:  # noqa: ASYNC110
             await anyio.sleep(delay)
-
-    def _expected_wait(self) -> float:
-        """How long the next request will wait for the budget: the exact window's rest when
-        it is full, else a unit's leak of the bucket when that is full (told once, up front,
-        so a display can say "next request in N s")."""
-        window = self.next_slot_in()
-        bucket = (
-            0.0
-            if self._bucket is None or self._bucket.has_capacity()
-            else (self.window / self.per_minute)
-        )
-        return max(window, bucket)
 
     async def _wait_window(self) -> None:
         while True:

@@ -464,11 +464,14 @@ def test_object_designations_match_exactly(query: str, title: str, matches: bool
 
 @pytest.mark.parametrize(
     ("name", "fmt"),
-    [("x.jpg", "jpeg"), ("x.jpeg", "jpg"), ("x.fit", "fits"), ("x.fits", "fits"), ("x.png", "png")],
-)
+    [("x.jpg", "jpeg"), ("x.jpeg", "jpg"), ("x.fit", "fits"), ("x.fits", "fits"), ("x.png", "png"),
+     ("x.fts", "fts"), ("x.fit", "fts")],
+)  # fmt: skip
 def test_format_filter_knows_every_spelling(name: str, fmt: str) -> None:
-    """--format jpg and jpeg are one format; .fit and .fits are FITS."""
+    """--format jpg and jpeg are one format; .fit, .fits and .fts are FITS (the filter spells
+    formats as file names do: api.format_of)."""
     assert DownloadRequest(format=fmt).matches(picture(1, name))
+    assert DownloadRequest(format=fmt).wants_fits_of(picture(1, name)) is (fmt in ("fits", "fts"))
 
 
 def test_fits_modes_choose_frames_or_pictures() -> None:

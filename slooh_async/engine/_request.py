@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from ..api import Picture
+from ..api import Picture, format_of
 from ..organizer import catalog_of, object_name
 
 __all__ = ["DownloadRequest", "FitsMode"]
@@ -61,7 +61,7 @@ class DownloadRequest:
             return False
         if self.fits == "without" and picture.kind == "fits":
             return False
-        if self.format and picture.format != _FORMATS.get(self.format.lower(), self.format.upper()):
+        if self.format and picture.format != format_of(self.format):
             return False
         return self._target_matches(picture)
 
@@ -86,7 +86,7 @@ class DownloadRequest:
 
     def wants_fits_of(self, picture: Picture) -> bool:
         """Whether the FITS frames of this picture's mission can pass the filters."""
-        if self.fits == "without" or (self.format and _FORMATS.get(self.format.lower()) != "FITS"):
+        if self.fits == "without" or (self.format and format_of(self.format) != "FITS"):
             return False
         return self._target_matches(picture)
 
@@ -94,9 +94,6 @@ class DownloadRequest:
         """True when the picture is dated before ``since`` (the photoRoll is newest first)."""
         when = picture.observed_at
         return self.since is not None and when is not None and when.date() < self.since
-
-
-_FORMATS = {"fits": "FITS", "fit": "FITS", "png": "PNG", "jpeg": "JPEG", "jpg": "JPEG"}
 
 
 def _object_matches(query: str, picture: Picture) -> bool:

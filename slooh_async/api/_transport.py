@@ -79,7 +79,8 @@ class ApiTransport:
             headers={"User-Agent": f"slooh-async/{__version__}", "Accept": "application/json"},
             # redirects are followed by hand, and only on the service's own origin (_post)
             follow_redirects=False,
-            verify=shared_ssl_context(),
+            # the first call reads the CA bundle (~30 ms): not on the event loop
+            verify=await anyio.to_thread.run_sync(shared_ssl_context),
         )
 
     async def close(self) -> None:

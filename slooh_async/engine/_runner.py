@@ -15,8 +15,8 @@ from typing import Any, Literal
 import httpx
 from anyio import CancelScope, get_cancelled_exc_class, to_thread
 
-from ..api import RateLimiter, RetryPolicy, SloohClient, WaitReason, shared_ssl_context
-from ..config import Settings
+from ..api import RateLimiter, RetryPolicy, SloohClient, WaitReason
+from ..config import DownloadSettings, Settings
 from ..organizer import FileOrganizer
 from ..tracker import Tracker
 from ._events import EventSink, NullSink, Retrying, Waiting
@@ -68,12 +68,15 @@ def _mark_synced(tracker: Tracker, request: DownloadRequest) -> None:
     tracker.set_flag(FITS_SYNCED, request.fits != "without")
 
 
+def retry_policy(download: DownloadSettings) -> RetryPolicy:
+    """The retries the settings ask for (``download.max_retries``, ``download.retry_delay``)."""
+    return RetryPolicy(max_retries=download.max_retries, base_delay=download.retry_delay)
+
+
 def client_from_settings(settings: Settings, **kwargs: Any) -> SloohClient:
     """The API client the settings describe (``kwargs``: retry, limiter, transport...)."""
     slooh, download = settings.slooh, settings.download
-    kwargs.setdefault(
-        "retry", RetryPolicy(max_retries=download.max_retries, base_delay=download.retry_delay)
-    )
+    kwargs.setdefault("retry", retry_policy(download))
     kwargs.setdefault("rate_limit", download.rate_limit)
     return SloohClient(
         base_url=slooh.base_url,
@@ -125,11 +128,8 @@ async def run_download(
     options = options or RunOptions()
     sink = events or NullSink()
     download = settings.download
-    retry = options.retry or RetryPolicy(
-        max_retries=download.max_retries, base_delay=download.retry_delay
-    )
+    retry = options.retry or retry_policy(download)
     writes = not request.dry_run
-    await to_thread.run_sync(shared_ssl_context)  # reads the CA bundle: not on the event loop
     incremental = await to_thread.run_sync(
         _incremental_allowed, tracker, request, download.check_tracker
     )
@@ -214,7 +214,7 @@ async def run_download(
             status,
             done.downloaded,
             done.failed,
-            done.already_downloaded + done.skipped_existing,
+            done.skipped,
             done.total_bytes,
         )
         if session_id is not None:
@@ -228,6 +228,6 @@ def _end_session(tracker: Tracker, session_id: int, status: SessionEnd, done: Ru
         status,
         downloaded=done.downloaded,
         failed=done.failed,
-        skipped=done.already_downloaded + done.skipped_existing,
+        skipped=done.skipped,
         bytes=done.total_bytes,
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 
 from ..api import Picture
+from ..api import WaitReason as BudgetReason
 
 __all__ = [
     "Event",
@@ -33,7 +34,8 @@ __all__ = [
 ]
 
 PlannedAction = Literal["download", "tracked", "exists", "failed"]
-WaitReason = Literal["rate-limit", "server", "login"]
+#: the budget's reasons to wait, and a re-login after the session expired
+WaitReason = BudgetReason | Literal["login"]
 
 
 class _Json:

@@ -52,11 +52,10 @@ def estimate_run(
     """
     files, pages, missions = max(0, files), max(0, pages), max(0, missions)
     calls = pages + missions
+    requests = files + calls
     if download_per_minute is None:
-        requests = files + calls
         seconds = budget_seconds(requests, per_minute)
     else:
-        requests = files + calls
         seconds = max(budget_seconds(calls, per_minute), budget_seconds(files, download_per_minute))
     return Estimate(files, requests, seconds, per_minute, final)
 

@@ -163,8 +163,6 @@ class Pipeline:
 
     def stop(self) -> None:
         """Stop taking new work; downloads in flight get ``grace`` seconds to finish."""
-        if self._stopping.is_set():
-            return
         self._stopping.set()
 
     async def _watch_signals(self, tg: anyio.abc.TaskGroup) -> None:

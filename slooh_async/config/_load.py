@@ -84,7 +84,8 @@ def load_settings(
         warnings.append(f"config file {path} does not exist (using defaults and environment)")
     warnings.extend(raw.add_env(env))
     raw.add_options(options or {})
-    raw.add_overrides(overrides or {})
+    # the command's own options (--threads...): None is "not given"; they beat -o
+    raw.add_options({key: value for key, value in (overrides or {}).items() if value is not None})
     if use_keyring:
         raw.add_keyring()
     try:

@@ -145,15 +145,6 @@ class RawSettings:
             also += " (two underscores between section and key)"
         return [f"environment variable {name} is not a setting (ignored){also}"]
 
-    def add_overrides(self, overrides: Mapping[str, Any]) -> None:
-        """Dotted keys from the command line; ``None`` means "not given"."""
-        for dotted, value in overrides.items():
-            section, _, key = dotted.partition(".")
-            if key not in self.schema.get(section, ()):
-                raise ConfigError(f"unknown setting {dotted!r}")
-            if value is not None:
-                self._set(section, key, value, SOURCE_CLI)
-
     def add_options(self, options: Mapping[str, Any]) -> None:
         """``-o SECTION.KEY=VALUE`` from the command line: every value counts, ``None`` is
         JSON ``null``; an unknown key is an error (a typo on the command line is not a file

@@ -7,12 +7,14 @@ The single quirks of each endpoint are pinned with respx routes in test_api_cont
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio
 import httpx
 import pytest
 from virtual_time import VIRTUAL_TIME
 
-from slooh_async.api import RateLimiter, RetryPolicy, SloohClient
+from slooh_async.api import Envelope, RateLimiter, RetryPolicy, SloohClient
 from slooh_async.fake_server import FakeConfig, FakeSloohApp, Faults, create_app
 
 pytestmark = pytest.mark.anyio
@@ -58,6 +60,25 @@ async def test_paging_stops_at_total_count_string() -> None:
         keys = [p.key async for p in client.iter_pictures(50)]
     assert keys == photo_roll(app)
     assert len(app.state.log.calls("getMyPictures")) == 3 and logins(app) == 1
+
+
+async def test_each_answer_is_read_for_errors_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An answer's error envelope is read once, by the transport (to decide on a retry); the
+    client raises what that reading says instead of reading the answer again."""
+    reads: list[object] = []
+    real = Envelope.model_validate
+
+    def counting(obj: Any, **kwargs: Any) -> Envelope:
+        reads.append(obj)
+        return real(obj, **kwargs)
+
+    monkeypatch.setattr(Envelope, "model_validate", counting)
+    app = fake()
+    async with client_of(app) as client:
+        keys = [p.key async for p in client.iter_pictures(50)]
+        answers = sum(client.calls.values())
+    assert len(keys) == PICTURES and answers == 5  # a session token, a login, 3 pages
+    assert len(reads) == answers
 
 
 async def test_positions_and_start() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -363,6 +364,54 @@ def test_unknown_file_skipped_later_in_the_run_is_claimed(lib: Library) -> None:
     outcome = lib.planner().plan([first, second])
     assert [s.picture.key for s in outcome.skips] == ["1"]
     assert [j.dest for j in outcome.jobs] == [numbered(lib.dest(first), 1)]
+
+
+def looks_at(monkeypatch: pytest.MonkeyPatch, path: Path) -> list[str]:
+    """The ``os.stat``/``os.lstat`` calls on ``path`` from here on, by name."""
+    calls: list[str] = []
+    for name in ("stat", "lstat"):
+        real = getattr(os, name)
+
+        def spy(target: Any, *args: Any, _real: Any = real, _name: str = name, **kw: Any) -> Any:
+            if isinstance(target, str | os.PathLike) and os.fspath(target) == str(path):
+                calls.append(_name)
+            return _real(target, *args, **kw)
+
+        monkeypatch.setattr(os, name, spy)
+    return calls
+
+
+@pytest.mark.parametrize("owner", ["own", "stranger"])
+def test_a_file_found_in_place_is_looked_at_once(
+    lib: Library, monkeypatch: pytest.MonkeyPatch, owner: str
+) -> None:
+    """Adopting a file on disk takes one lstat of it (the link check's): the skip carries the
+    size the row records and the size check compares."""
+    item = picture()
+    dest = write(lib.dest(item), b"y" * 321)
+    if owner == "own":
+        lib.record(item, "done", dest, size=321)
+    planner = lib.planner(check_tracker=False)
+    calls = looks_at(monkeypatch, dest)
+    skip = only_skip(planner.plan([item]))
+    monkeypatch.undo()
+    assert calls == ["lstat"]
+    assert (skip.reason, skip.path, skip.size) == ("exists", dest, 321)
+    record = lib.tracker.get(item.key)
+    assert record is not None and (record.status, record.size) == ("done", 321)
+
+
+def test_a_link_in_the_library_is_sized_by_what_it_points_to(lib: Library) -> None:
+    """A destination that is a link to a file inside the library: that file's size counts."""
+    item = picture()
+    target = write(lib.base / "elsewhere" / "real.png", b"z" * 55)
+    dest = lib.dest(item)
+    dest.parent.mkdir(parents=True)
+    dest.symlink_to(target)
+    skip = only_skip(lib.planner().plan([item]))
+    assert (skip.path, skip.size) == (dest, 55)
+    record = lib.tracker.get(item.key)
+    assert record is not None and record.size == 55 and target.read_bytes() == b"z" * 55
 
 
 # ---------------------------------------------------------------------- failures

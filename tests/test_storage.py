@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 
 from slooh_async._exceptions import DownloadError, StorageError
 from slooh_async.api import RateLimiter, RetryPolicy
-from slooh_async.engine import Fetcher, download_client, parse_content_range
+from slooh_async.engine import Fetcher, _partfile, download_client, parse_content_range
 from slooh_async.media import PNG_SIGNATURE
 from slooh_async.organizer import meta_path, part_path
 
@@ -164,6 +165,59 @@ async def test_short_body_is_completed(fetcher: Fetcher, host: Host, tmp_path: P
     dest = tmp_path / "a.png"
     await fetcher.fetch(URL, dest)
     assert dest.read_bytes() == BODY
+
+
+async def test_a_retry_hashes_only_new_bytes_not_the_part_again(
+    fetcher: Fetcher, host: Host, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dropped mid-body: the next try keeps this download's digest, never reads the part back."""
+    reads: list[str] = []
+
+    def spy(path: str, flags: int) -> int:
+        if not flags & (os.O_WRONLY | os.O_RDWR):
+            reads.append(path)
+        return opener(path, flags)
+
+    opener = _partfile._open_safely
+    monkeypatch.setattr(_partfile, "_open_safely", spy)
+    host.faults = ["drop", "short", "drop"]
+    dest = tmp_path / "a.png"
+    result = await fetcher.fetch(URL, dest)
+    assert dest.read_bytes() == BODY and result.hash == sha(BODY) and result.attempts == 4
+    assert reads == []
+
+
+async def test_a_retry_answered_from_byte_0_starts_the_digest_again(
+    fetcher: Fetcher, host: Host, tmp_path: Path
+) -> None:
+    """Dropped, then the Range is ignored (200): the kept digest is dropped with the bytes."""
+    host.ranges, host.faults = False, ["drop"]
+    dest = tmp_path / "a.png"
+    result = await fetcher.fetch(URL, dest)
+    assert "range" in host.requests[1].headers
+    assert dest.read_bytes() == BODY and result.hash == sha(BODY) and result.attempts == 2
+
+
+async def test_a_part_replaced_between_tries_is_hashed_from_disk(
+    host: Host, tmp_path: Path
+) -> None:
+    """A part another program replaced while the download waited: the digest is of its bytes."""
+    dest = tmp_path / "a.png"
+
+    def replacing(request: httpx.Request) -> httpx.Response:
+        if host.requests:  # the retry: the part was rewritten (same size, other bytes) meanwhile
+            kept = part_path(dest).read_bytes()
+            other = tmp_path / "other"
+            other.write_bytes(kept[:100] + bytes(b ^ 0xFF for b in kept[100:]))
+            os.replace(other, part_path(dest))
+        return host(request)
+
+    host.faults = ["drop"]
+    async with download_client(transport=httpx.MockTransport(replacing)) as http:
+        fetcher = Fetcher(http, RateLimiter(0), RetryPolicy.no_wait(3), hash_algorithm="sha256")
+        result = await fetcher.fetch(URL, dest)
+    assert dest.read_bytes() != BODY and len(dest.read_bytes()) == len(BODY)
+    assert result.hash == sha(dest.read_bytes())
 
 
 async def test_5xx_is_retried(fetcher: Fetcher, host: Host, tmp_path: Path) -> None:

@@ -25,7 +25,6 @@ from .._exceptions import (
 )
 from .._redact import redact, register_secret
 from ._models import (
-    Envelope,
     GravityStatus,
     LoginResult,
     Mission,
@@ -37,7 +36,13 @@ from ._models import (
 from ._pagination import PageCursor, PageInfo
 from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy
-from ._transport import DEFAULT_BASE_URL, DEFAULT_PRODUCT_ID, ApiTransport, raise_for_envelope
+from ._transport import (
+    DEFAULT_BASE_URL,
+    DEFAULT_PRODUCT_ID,
+    Answer,
+    ApiTransport,
+    raise_for_envelope,
+)
 
 __all__ = ["PageCallback", "SloohClient"]
 
@@ -200,9 +205,8 @@ class SloohClient:
             "username": self.username,
             "passwd": self._password,
         }
-        _, data = await self._send("/api/users/login", body)
+        _, data, envelope = await self._send("/api/users/login", body)
         result = LoginResult.model_validate(data)
-        envelope = Envelope.model_validate(data)
         if result.login_error or envelope.api_error or not result.at or not result.token:
             reason = result.error_msg or envelope.error_msg or "the service refused the login"
             raise AuthenticationError(f"login failed for {self.username!r}: {redact(reason)}")
@@ -422,7 +426,7 @@ class SloohClient:
     def _client(self) -> httpx.AsyncClient:
         return self._wire.http
 
-    async def _send(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    async def _send(self, path: str, body: dict[str, Any]) -> Answer:
         return await self._wire.send(path, body)
 
     def _absolute(self, url: str) -> str:
@@ -453,8 +457,7 @@ class SloohClient:
         relogged = False
         while True:
             creds = await self._ensure_login()
-            status, data = await self._send(path, self._authenticated(creds, fields))
-            envelope = Envelope.model_validate(data)
+            status, data, envelope = await self._send(path, self._authenticated(creds, fields))
             if status == 401 or envelope.status_code == 401:
                 if relogged:
                     raise SessionExpiredError(
@@ -468,8 +471,8 @@ class SloohClient:
             return data
 
     async def _checked(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        status, data = await self._send(path, body)
-        raise_for_envelope(path, status, Envelope.model_validate(data))
+        status, data, envelope = await self._send(path, body)
+        raise_for_envelope(path, status, envelope)
         return data
 
 def _check_contract(what: str, page: PicturesPage | MissionsPage, cursor: PageCursor) -> None:

@@ -11,7 +11,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio
 import httpx
@@ -24,7 +24,7 @@ from ._ratelimit import RateLimiter
 from ._retry import RetryPolicy, is_retryable_status, parse_retry_after
 from ._tls import shared_ssl_context
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_PRODUCT_ID", "ApiTransport", "raise_for_envelope"]
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_PRODUCT_ID", "Answer", "ApiTransport", "raise_for_envelope"]
 
 DEFAULT_BASE_URL = "https://app.slooh.com"
 #: the product id the web app sends (community clients send another; both are accepted)
@@ -43,6 +43,17 @@ _ACCOUNT_CODES = {
     420: "this needs a higher Slooh membership",
     421: "your Slooh account has expired",
 }
+#: the envelope of an answer without a JSON object: no error fields
+_NO_ENVELOPE = Envelope()
+
+
+class Answer(NamedTuple):
+    """One API answer: its HTTP status, its JSON object, and the error envelope read from it
+    (once: the transport reads it to decide on a retry, the client to raise what it says)."""
+
+    status: int
+    data: dict[str, Any]
+    envelope: Envelope
 
 
 class ApiTransport:
@@ -95,8 +106,8 @@ class ApiTransport:
             raise RuntimeError("use SloohClient inside `async with`")
         return self._http
 
-    async def send(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """POST with retries on transport errors, timeouts, 408/429/5xx; returns JSON."""
+    async def send(self, path: str, body: dict[str, Any]) -> Answer:
+        """POST with retries on transport errors, timeouts, 408/429/5xx; returns the answer."""
         attempt = 0
         while True:
             self.calls[path] += 1
@@ -113,9 +124,9 @@ class ApiTransport:
                 self.last_latency = time.monotonic() - started
                 log.debug("POST %s -> %d in %.2fs", path, response.status_code, self.last_latency)
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                failure, data = _read_answer(path, response, self.base_url)
+                failure, answer = _read_answer(path, response, self.base_url)
                 if failure is None:
-                    return response.status_code, data
+                    return answer
             if attempt >= self.retry.max_retries:
                 tries = "1 try" if attempt == 0 else f"{attempt + 1} tries"
                 raise ServiceUnavailableError(f"{failure} (gave up after {tries})")
@@ -163,13 +174,14 @@ def _origin_of(url: httpx.URL) -> str:
 
 def _read_answer(
     path: str, response: httpx.Response, base_url: str
-) -> tuple[str | None, dict[str, Any]]:
-    """``(failure, data)``: ``failure`` describes an answer worth retrying; else ``data`` is
-    the answer's JSON object. An answer that can never be used raises :class:`ServiceError`.
-    The body is parsed once."""
+) -> tuple[str | None, Answer]:
+    """``(failure, answer)``: ``failure`` describes an answer worth retrying; else ``answer``
+    holds its JSON object and envelope. An answer that can never be used raises
+    :class:`ServiceError`. The body is parsed once, the envelope read once."""
     status = response.status_code
+    empty = Answer(status, {}, _NO_ENVELOPE)
     if is_retryable_status(status):
-        return f"{path}: HTTP {status}", {}
+        return f"{path}: HTTP {status}", empty
     if status >= 400 and status != 401:
         what = f"{path}: HTTP {status}"
         raise ServiceError(
@@ -183,19 +195,19 @@ def _read_answer(
         ) from None
     except ValueError as exc:
         if status == 401:
-            return None, {}
+            return None, empty
         if status == 200:  # an HTML error page from a proxy: worth another try
-            return _not_the_api(f"{path}: the answer was not JSON", base_url), {}
+            return _not_the_api(f"{path}: the answer was not JSON", base_url), empty
         raise ServiceError(f"{path}: the service's answer could not be read (not JSON)") from exc
     if not isinstance(data, dict):
         if status == 401:
-            return None, {}
+            return None, empty
         raise ServiceError(f"{path}: the service's answer could not be read (not a JSON object)")
     envelope = Envelope.model_validate(data)
     code = envelope.status_code
     if envelope.api_error and code is not None and is_retryable_status(code):
-        return f"{path}: service error {code}", {}
-    return None, data
+        return f"{path}: service error {code}", empty
+    return None, Answer(status, data, envelope)
 
 
 #: answers that mean the path is not an endpoint there: the base URL is another site

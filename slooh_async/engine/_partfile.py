@@ -122,6 +122,18 @@ def _unlink_regular(path: Path) -> None:
         pass
 
 
+#: what tells a file from its replacement or a changed copy: (device, inode, size, mtime)
+_Stamp = tuple[int, int, int, int]
+
+
+def _stamp(path: Path) -> _Stamp | None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def _write_small(path: Path, text: str) -> None:
     fd = _open_safely(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     try:
@@ -146,6 +158,9 @@ class PartFile:
         self.meta = meta_path(dest)
         self.algorithm = algorithm
         self.hasher: Any = None
+        self._hashed = 0  # bytes the hasher has been fed
+        self._hash_algorithm: str | None = None  # the algorithm the hasher was made with
+        self._kept: _Stamp | None = None  # the part as the last attempt left it, closed
         self.file: Any = None  # the aiofiles handle while the part is open
         self.written = 0  # bytes in the .part on disk
         self.size = 0  # bytes received, written or buffered
@@ -173,7 +188,8 @@ class PartFile:
         return self.written
 
     def _prepare(self) -> None:
-        """Make the folder, keep the validator, and (resuming) hash the bytes kept."""
+        """Make the folder, keep the validator, and (resuming) hash the bytes kept: read back
+        from disk unless the digest of the last attempt still covers exactly those bytes."""
         _ensure_folder(self.part.parent)
         validator = (self.validator or Validator()).to_text()
         try:
@@ -182,20 +198,40 @@ class PartFile:
             _known_folders.discard(self.part.parent)
             _ensure_folder(self.part.parent)
             _write_small(self.meta, validator)
+        if not self._digest_holds():
+            self._rehash()
+
+    def _digest_holds(self) -> bool:
+        """True when the hasher kept from the last attempt of this download covers exactly the
+        part's first ``_offset`` bytes: same algorithm, as many bytes, and the part is the one
+        that attempt closed (same file, size and mtime: not truncated or replaced since)."""
+        return (
+            self.hasher is not None
+            and self._hash_algorithm == self.algorithm
+            and 0 < self._offset == self._hashed
+            and self._kept is not None
+            and self._kept == _stamp(self.part)
+        )
+
+    def _rehash(self) -> None:
+        """A new hasher fed the part's first ``_offset`` bytes, read back from disk."""
         self.hasher = hashlib.new(self.algorithm) if self.algorithm else None
-        if self.hasher is not None and self._offset > 0:
-            with os.fdopen(_open_safely(str(self.part), os.O_RDONLY), "rb") as handle:
-                left = self._offset
-                while left > 0 and (chunk := handle.read(min(left, 1 << 20))):
-                    self.hasher.update(chunk)
-                    left -= len(chunk)
+        self._hash_algorithm, self._hashed = self.algorithm, 0
+        if self.hasher is None or self._offset <= 0:
+            return
+        with os.fdopen(_open_safely(str(self.part), os.O_RDONLY), "rb") as handle:
+            left = self._offset
+            while left > 0 and (chunk := handle.read(min(left, 1 << 20))):
+                self.hasher.update(chunk)
+                self._hashed += len(chunk)
+                left -= len(chunk)
 
     def _finish(
         self, last: bytes, final: Callable[[], Path] | None, mtime: datetime | None
     ) -> bool:
         """Move the part into place; False when the move was refused (see :meth:`finish`)."""
         if self.hasher is not None and last:
-            self.hasher.update(last)
+            self._hash(last)
         self.target = final() if final else self.dest
         try:
             self._place(mtime)
@@ -217,13 +253,17 @@ class PartFile:
         and an MD5-looking ETag (as S3-style hosts send) must match an MD5 digest."""
         if self.hasher is None:
             return
-        self.hasher.update(last)
+        self._hash(last)
         expected = self.hasher.hexdigest()
         if file_digest(self.part, self.algorithm or "sha256") != expected:
             raise Restart("the file on disk differs from the bytes received")
         tag = (etag or "").strip().removeprefix("W/").strip('"').lower()
         if self.algorithm == "md5" and _MD5.fullmatch(tag) and tag != expected:
             raise Restart(f"MD5 {expected} does not match the host's ETag {tag}")
+
+    def _hash(self, data: bytes) -> None:
+        self.hasher.update(data)
+        self._hashed += len(data)
 
     def _remove(self) -> None:
         self.part.unlink(missing_ok=True)
@@ -260,6 +300,7 @@ class PartFile:
 
     async def _open(self) -> None:
         await anyio.to_thread.run_sync(self._prepare)
+        self._kept = None  # opened: the part changes from here on
         try:
             if self._offset <= 0:
                 self.file = await aiofiles.open(self.part, "wb", opener=_open_safely)
@@ -283,14 +324,17 @@ class PartFile:
             await self.file.write(data)
             self.written += len(data)
             if hash_here and self.hasher is not None:
-                await anyio.to_thread.run_sync(self.hasher.update, data)
+                await anyio.to_thread.run_sync(self._hash, data)
         return data
 
     async def save(self) -> None:
-        """Write what is buffered and close, keeping the part for a resume."""
+        """Write what is buffered and close, keeping the part for a resume; its digest is kept
+        for the next attempt, with a stamp that tells whether the part is left alone meanwhile."""
         if self._buffer:
             await self.flush()
-        await self.close()
+        if self.file is not None:
+            await self.close()
+            self._kept = await anyio.to_thread.run_sync(_stamp, self.part)
 
     async def close(self) -> None:
         if self.file is not None:

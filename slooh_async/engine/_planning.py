@@ -7,6 +7,8 @@ pipeline runs it in a worker thread once per page, so the event loop never waits
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +18,7 @@ from ..api import Picture
 from ..config import DownloadSettings
 from ..organizer import FileOrganizer, PathError, part_path, path_identity, unique_path
 from ..tracker import ImageRecord, ImageRow, ImageStatus, Tracker
-from ._placement import Placement
+from ._placement import Placement, look
 from ._request import DownloadRequest
 
 
@@ -63,11 +65,12 @@ class DownloadJob:
 
 @dataclass(frozen=True)
 class Skip:
-    """A listed file that is not downloaded, and why."""
+    """A listed file that is not downloaded, and why (``size``: of the file found there)."""
 
     picture: Picture
     reason: Literal["tracked", "exists"]
     path: Path | None = None
+    size: int | None = None
 
 
 @dataclass
@@ -140,7 +143,7 @@ class Planner:
                 continue
             if isinstance(outcome, Skip):
                 plan.skips.append(outcome)
-                exists_rows.append(self._row(picture, "done", outcome.path))
+                exists_rows.append(self._row(picture, "done", outcome.path, size=outcome.size))
             else:
                 plan.jobs.append(outcome)
         plan.records = exists_rows + [
@@ -184,42 +187,51 @@ class Planner:
 
     def _destinations(
         self, todo: list[tuple[Picture, ImageRecord | None]], plan: PagePlan
-    ) -> dict[str, Path]:
-        """Each picture's destination, and the owners of those paths in one tracker query."""
-        wanted: dict[str, Path] = {}
+    ) -> dict[str, tuple[Path, os.stat_result | None]]:
+        """Each picture's destination with its ``lstat`` (the placement's link check took it),
+        and the owners of those paths in one tracker query."""
+        wanted: dict[str, tuple[Path, os.stat_result | None]] = {}
         for picture, _ in todo:
             try:
-                wanted[picture.key] = self._placement.get_destination_path(picture)
+                wanted[picture.key] = self._placement.locate(picture)
             except _UNPLACEABLE as exc:
                 plan.failures.append((picture, _one_line(exc)))
         known = [record.path for _, record in todo if record and record.path]
-        paths = [*wanted.values(), *known]
+        paths = [*(path for path, _ in wanted.values()), *known]
         paths += [part_path(path) for path in paths]  # a finished file may bear a part's name
         self._owners = dict.fromkeys(paths, None) | self.tracker.path_owners(paths)
         return wanted
 
     def _place(
-        self, picture: Picture, record: ImageRecord | None, wanted: Path
+        self,
+        picture: Picture,
+        record: ImageRecord | None,
+        wanted: tuple[Path, os.stat_result | None],
     ) -> DownloadJob | Skip:
-        dest = wanted
-        if record and record.path and record.path != wanted:
+        """Where ``picture`` goes; each path is looked at once (``found``: what is there)."""
+        dest, found = wanted
+        if record and record.path and record.path != dest:
             # our .part (resume) or our file (a clash's `name (1).ext`, a crash before the row
             # was written, --all, an older layout) is there: deal with it where it is
-            if part_path(record.path).exists() or record.path.exists():
-                dest = record.path
+            there = look(record.path)
+            if there is not None or part_path(record.path).exists():
+                dest, found = record.path, there
         owner = self._owner(dest)
         if self._is_claimed(dest) or not self._free_for(dest, picture.key, owner):
             return self._claim(picture, self._free(dest, picture.key), resume=False)
-        if not dest.exists():
+        if found is not None and stat.S_ISLNK(found.st_mode):
+            found = look(dest)  # a link inside the library: what it points to counts
+        if found is None:
             return self._claim(picture, dest, resume=owner == picture.key)
         if owner == picture.key:
-            return self._own_file(picture, record, dest)
-        return self._foreign_file(picture, dest)
+            return self._own_file(picture, record, dest, found.st_size)
+        return self._foreign_file(picture, dest, found.st_size)
 
     def _own_file(
-        self, picture: Picture, record: ImageRecord | None, dest: Path
+        self, picture: Picture, record: ImageRecord | None, dest: Path, size: int
     ) -> DownloadJob | Skip:
-        """Our own file is at ``dest``: replace it when asked to, else adopt it.
+        """Our own file (of ``size`` bytes) is at ``dest``: replace it when asked to, else
+        adopt it.
 
         A failed attempt never moves a file into place, so the file of a failed record is not
         one we finished: a bad file whose repair failed, or a stranger's we meant to replace.
@@ -229,21 +241,21 @@ class Planner:
             and (
                 record.status == "failed"
                 or (record.last_error or "").startswith(VERIFY_MARK)
-                or (record.size is not None and record.size != _size(dest))
+                or (record.size is not None and record.size != size)
             )
         )
         if replace:
             return self._claim(picture, dest, resume=False, overwrite=True)
         # a file is only ever moved into place complete: a crash lost the tracker row, not bytes
         self._claim_path(dest, picture.key)
-        return Skip(picture, "exists", dest)
+        return Skip(picture, "exists", dest, size)
 
-    def _foreign_file(self, picture: Picture, dest: Path) -> DownloadJob | Skip:
+    def _foreign_file(self, picture: Picture, dest: Path, size: int) -> DownloadJob | Skip:
         """A file the tracker does not know is at ``dest``: ``handle_duplicates`` decides."""
         policy = self.settings.handle_duplicates
         if policy == "skip" and self.settings.skip_existing:
             self._claim_path(dest, picture.key)
-            return Skip(picture, "exists", dest)
+            return Skip(picture, "exists", dest, size)
         if policy == "rename":
             return self._claim(picture, self._free(dest, picture.key), resume=False)
         return self._claim(picture, dest, resume=False, overwrite=True)
@@ -283,9 +295,14 @@ class Planner:
         return unique_path(dest, taken)
 
     def _row(
-        self, picture: Picture, status: ImageStatus, path: Path | None, *, error: str | None = None
+        self,
+        picture: Picture,
+        status: ImageStatus,
+        path: Path | None,
+        *,
+        size: int | None = None,
+        error: str | None = None,
     ) -> ImageRow:
-        size = _size(path) if status == "done" and path is not None else None
         return ImageRow.from_picture(
             picture,
             status=status,
@@ -306,10 +323,3 @@ def _one_line(exc: BaseException) -> str:
     """An error as one line (a recorded reason is shown in tables and exports)."""
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
-
-
-def _size(path: Path) -> int | None:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return None

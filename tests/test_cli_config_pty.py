@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import select
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pty_support import Terminal
 from test_config_support import finish, isolate
 
-termios = pytest.importorskip("termios")
-pty = pytest.importorskip("pty")
-
-#: Become a session leader's controlling terminal (so getpass finds /dev/tty), then run slooh.
-LAUNCHER = """
-import os, runpy, sys
-fd = os.open(sys.argv[1], os.O_RDWR)
-for target in (0, 1, 2):
-    os.dup2(fd, target)
-sys.argv = ["slooh", *sys.argv[2:]]
-runpy.run_module("slooh_async", run_name="__main__")
-"""
+pytest.importorskip("termios")
+pytest.importorskip("pty")
 
 
 @pytest.fixture(autouse=True)
@@ -35,71 +22,6 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     yield
     finish()
-
-
-class Terminal:
-    """A child process on a pty, with expect-style reading."""
-
-    def __init__(self, *args: str) -> None:
-        # the parent keeps the slave open too: reading the master never fails with EIO just
-        # because the child has not opened its side yet
-        self.master, self.slave = pty.openpty()
-        name = os.ttyname(self.slave)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", LAUNCHER, name, *args],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, env=dict(os.environ),
-        )  # fmt: skip
-        self.seen = ""
-
-    def expect(self, text: str, timeout: float = 20.0) -> None:
-        """Read until ``text`` appeared."""
-        deadline = time.monotonic() + timeout
-        while text not in self.seen:
-            left = deadline - time.monotonic()
-            assert left > 0, f"never saw {text!r} in {self.seen!r}"
-            ready, _, _ = select.select([self.master], [], [], left)
-            if ready:
-                self.seen += os.read(self.master, 4096).decode("utf-8", "replace")
-            assert self.proc.poll() is None or ready, f"ended before {text!r}: {self.seen!r}"
-
-    def wait_for_no_echo(self, timeout: float = 10.0) -> None:
-        """Wait until the program switched echo off (getpass is reading)."""
-        deadline = time.monotonic() + timeout
-        while termios.tcgetattr(self.master)[3] & termios.ECHO:
-            assert time.monotonic() < deadline, "echo never went off"
-            time.sleep(0.01)
-
-    def __enter__(self) -> Terminal:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        """Never leave the child behind, even when an assertion failed."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        for fd in (self.slave, self.master):
-            try:
-                os.close(fd)
-            except OSError:
-                pass  # already closed by finish()
-
-    def send(self, line: str) -> None:
-        os.write(self.master, f"{line}\r".encode())
-
-    def finish(self, timeout: float = 20.0) -> int:
-        """Drain the output and return the exit code."""
-        deadline = time.monotonic() + timeout
-        while self.proc.poll() is None and time.monotonic() < deadline:
-            ready, _, _ = select.select([self.master], [], [], 0.1)
-            if ready:
-                self.seen += os.read(self.master, 4096).decode("utf-8", "replace")
-        code = self.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        while select.select([self.master], [], [], 0)[0]:
-            self.seen += os.read(self.master, 4096).decode("utf-8", "replace")
-        os.close(self.slave)
-        os.close(self.master)
-        return code
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")

@@ -7,112 +7,24 @@ back as it was, and a "no" to ``--all`` changes nothing.
 
 from __future__ import annotations
 
-import os
 import re
-import select
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from e2e_support import Library, make_library
+from pty_support import Terminal
 from rich.cells import cell_len
 from test_config_support import finish
 
 from slooh_async.fake_server import FakeConfig, FakeSlooh, Faults
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
-termios = pytest.importorskip("termios")
-pty = pytest.importorskip("pty")
-fcntl = pytest.importorskip("fcntl")
-
-#: Become a session leader's controlling terminal, then run slooh (as in a shell).
-LAUNCHER = """
-import os, runpy, sys
-fd = os.open(sys.argv[1], os.O_RDWR)
-for target in (0, 1, 2):
-    os.dup2(fd, target)
-sys.argv = ["slooh", *sys.argv[2:]]
-runpy.run_module("slooh_async", run_name="__main__")
-"""
-_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
-
-
-class Terminal:
-    """``slooh ARGS`` on a pty of ``columns`` x 30, read expect-style."""
-
-    def __init__(self, columns: int, *args: str) -> None:
-        import struct
-
-        self.columns = columns
-        self.master, self.slave = pty.openpty()
-        size = struct.pack("HHHH", 30, columns, 0, 0)
-        fcntl.ioctl(self.slave, termios.TIOCSWINSZ, size)
-        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-        env["TERM"] = "xterm-256color"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", LAUNCHER, os.ttyname(self.slave), *args],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, env=env,
-        )  # fmt: skip
-        self.raw = ""
-
-    def _read(self, timeout: float) -> None:
-        ready, _, _ = select.select([self.master], [], [], timeout)
-        if ready:
-            try:
-                self.raw += os.read(self.master, 65536).decode("utf-8", "replace")
-            except OSError:  # the child closed its side
-                pass
-
-    def expect(self, pattern: str, timeout: float = 30.0, *, since: int = 0) -> re.Match[str]:
-        """Read until ``pattern`` (a regex) shows up after offset ``since``."""
-        deadline = time.monotonic() + timeout
-        while not (found := re.search(pattern, self.raw[since:])):
-            assert time.monotonic() < deadline, f"never saw {pattern!r} in {self.text()!r}"
-            assert self.proc.poll() is None, f"ended before {pattern!r}: {self.text()!r}"
-            self._read(0.1)
-        return found
-
-    def type(self, keys: str) -> None:
-        os.write(self.master, keys.encode())
-
-    def finish(self, timeout: float = 30.0) -> int:
-        """Read to the end; the exit code."""
-        deadline = time.monotonic() + timeout
-        while self.proc.poll() is None and time.monotonic() < deadline:
-            self._read(0.1)
-        code = self.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        while select.select([self.master], [], [], 0.05)[0]:
-            before = len(self.raw)
-            self._read(0)
-            if len(self.raw) == before:
-                break
-        return code
-
-    def echo_on(self) -> bool:
-        return bool(termios.tcgetattr(self.slave)[3] & termios.ECHO)
-
-    def text(self) -> str:
-        """What was written, without colours and cursor movements."""
-        return _CONTROL.sub("", self.raw)
-
-    def lines(self) -> list[str]:
-        """Every line the terminal was given (frames are redrawn in place: each counts)."""
-        return [part for line in self.text().split("\n") for part in line.split("\r")]
-
-    def __enter__(self) -> Terminal:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        for fd in (self.slave, self.master):
-            os.close(fd)
+pytest.importorskip("termios")
+pytest.importorskip("pty")
+pytest.importorskip("fcntl")
 
 
 def serve(**faults: Any) -> FakeSlooh:
@@ -146,11 +58,11 @@ def test_live_display_at_80_columns_fits_and_tells_the_rate_limit(
     typed keys not echoed, and the terminal's echo back after Ctrl-C."""
     library_for(tmp_path, monkeypatch, slow_server, rate_limit=6)
     try:
-        with Terminal(80, "download") as term:
-            term.expect(r"rate limit 6/min: about \d+ min for ~[\d,]+ files")
-            shown = term.expect(r"rate limit: next request in \d+\.\d s").end()
+        with Terminal("download", columns=80) as term:
+            term.expect_regex(r"rate limit 6/min: about \d+ min for ~[\d,]+ files")
+            shown = term.expect_regex(r"rate limit: next request in \d+\.\d s").end()
             term.type("zzz")
-            term.expect(r"rate limit: next request in \d+\.\d s", since=shown + 200)
+            term.expect_regex(r"rate limit: next request in \d+\.\d s", since=shown + 200)
             assert term.echo_on() is False
             term.type("\x03")  # Ctrl-C, as the terminal sends it
             assert term.finish() == 130
@@ -169,7 +81,7 @@ def test_a_second_ctrl_c_leaves_the_terminal_echoing(
     stopping), all the same."""
     library_for(tmp_path, monkeypatch, slow_server, rate_limit=6)
     try:
-        with Terminal(80, "download") as term:
+        with Terminal("download", columns=80) as term:
             term.expect(r"rate limit: next request in")
             assert term.echo_on() is False
             term.type("\x03")
@@ -190,8 +102,8 @@ def test_live_display_at_120_columns_tells_the_servers_pause(
     with serve(api_max_per_minute=3, retry_after=30).running() as server:
         library_for(tmp_path, monkeypatch, server)
         try:
-            with Terminal(120, "download") as term:
-                term.expect(r"the server asked to wait \d+ s \(\d+ s left\)")
+            with Terminal("download", columns=120) as term:
+                term.expect_regex(r"the server asked to wait \d+ s \(\d+ s left\)")
                 term.type("\x03")
                 assert term.finish() == 130
                 assert_fits(term)
@@ -206,7 +118,7 @@ def test_a_dry_run_on_a_terminal_draws_no_bar(
     what the rate budget makes the real run cost."""
     library_for(tmp_path, monkeypatch, slow_server, rate_limit=30)
     try:
-        with Terminal(80, "download", "--dry-run", "--no-fits") as term:
+        with Terminal("download", "--dry-run", "--no-fits", columns=80) as term:
             assert term.finish() == 0, term.text()
             assert "Would download 30 files (nothing is downloaded in a dry run)" in term.text()
             assert "Would download 30 files into" in term.text()  # the plan's table
@@ -225,7 +137,7 @@ def test_answering_no_to_all_changes_nothing(
     """`download --all`, "n": "aborted, nothing changed", exit 0, no tracker touched."""
     library = library_for(tmp_path, monkeypatch, slow_server)
     try:
-        with Terminal(80, "download", "--all") as term:
+        with Terminal("download", "--all", columns=80) as term:
             term.expect("Download every picture again")
             term.type("n\r")
             assert term.finish() == 0
